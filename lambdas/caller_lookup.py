@@ -1,0 +1,34 @@
+"""Caller lookup: who is calling, and did they leave a payment unfinished? (InvokeLambdaFunction)"""
+
+from __future__ import annotations
+
+from ivr import wiring
+from ivr.callers import LookupStatus, look_up_caller
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.settings import settings
+
+
+@logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
+@connect_handler
+def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    lookup = look_up_caller(
+        request.customer_number, callers=wiring.callers(), region=settings().default_phone_region
+    )
+    logger.info("caller looked up", extra={"result": lookup.status.value})
+    customer = lookup.customer
+    if lookup.status is not LookupStatus.FOUND or customer is None:
+        return answer(found=False, reason=lookup.status.value, callerNumber=lookup.phone)
+    open_txn = customer.open_transaction
+    return answer(
+        found=True,
+        callerNumber=lookup.phone,
+        firstName=customer.first_name,
+        language=customer.language,
+        timezone=customer.timezone,
+        voiceEnrolment=customer.voice_enrolment.value,
+        hasOpenTransaction=open_txn is not None,
+        openPaymentId=open_txn.payment_id if open_txn else None,
+        openAmount=str(open_txn.amount) if open_txn else None,
+        openAmountSpoken=open_txn.amount.spoken() if open_txn else None,
+    )

@@ -1,0 +1,1 @@
+"""The IVR's shared domain package: callers, transactions, portal sessions, callbacks, activity."""

@@ -1,0 +1,91 @@
+"""Callers: who is on the line, found from their number in one store round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ivr.errors import InvalidPhoneNumberError
+from ivr.money import Money
+from ivr.phone import is_withheld, normalise_e164
+
+
+class VoiceEnrolment(StrEnum):
+    NOT_ENROLLED = "NotEnrolled"
+    ENROLLED = "Enrolled"
+    OPTED_OUT = "OptedOut"
+
+
+@dataclass(frozen=True)
+class OpenTransaction:
+    """The payment a caller left unfinished; kept on the customer so lookup needs no second read."""
+
+    payment_id: str
+    amount: Money
+    channel: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class KnowledgeHashes:
+    """Keyed hashes (HMAC-SHA256 with a pepper, per-customer salt) of the keypad answers."""
+
+    salt: str
+    national_id_last4: str | None
+    postal_code: str | None
+
+
+@dataclass(frozen=True)
+class Customer:
+    phone: str
+    first_name: str
+    last_name: str
+    email: str
+    account_number: str
+    balance: Money
+    timezone: str
+    language: str = "en-US"
+    voice_enrolment: VoiceEnrolment = VoiceEnrolment.NOT_ENROLLED
+    knowledge: KnowledgeHashes | None = None
+    open_transaction: OpenTransaction | None = None
+
+
+class CallerStore(Protocol):
+    def find_by_phone(self, phone: str) -> Customer | None:
+        """The customer whose number on record is ``phone`` (E.164), with their open transaction."""
+
+    def find_by_account(self, account_number: str) -> Customer | None:
+        """The customer holding ``account_number`` (for callers who withhold their number)."""
+
+    def save(self, customer: Customer) -> None:
+        """Create or replace the customer record (the open transaction is left to its store)."""
+
+
+class LookupStatus(StrEnum):
+    FOUND = "found"
+    UNKNOWN = "unknown"  # a valid number with no customer
+    WITHHELD = "withheld"  # no number delivered
+    INVALID = "invalid"  # a number that is not a valid E.164 number
+
+
+@dataclass(frozen=True)
+class CallerLookup:
+    status: LookupStatus
+    phone: str | None = None
+    customer: Customer | None = None
+
+
+def look_up_caller(raw_number: str | None, *, callers: CallerStore, region: str) -> CallerLookup:
+    """Find the customer calling from ``raw_number``, in whatever format the network delivered it."""
+    if raw_number is None or is_withheld(raw_number):
+        return CallerLookup(LookupStatus.WITHHELD)
+    try:
+        phone = normalise_e164(raw_number, region)
+    except InvalidPhoneNumberError:
+        return CallerLookup(LookupStatus.INVALID)
+    customer = callers.find_by_phone(phone)
+    if customer is None:
+        return CallerLookup(LookupStatus.UNKNOWN, phone=phone)
+    return CallerLookup(LookupStatus.FOUND, phone=phone, customer=customer)

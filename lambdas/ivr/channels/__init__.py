@@ -1,0 +1,1 @@
+"""The edges: event formats in, answers out. No domain rules in here."""

@@ -1,0 +1,114 @@
+"""Amazon Connect's InvokeLambdaFunction block: event -> ConnectRequest; result -> flat string map.
+
+Connect reads a Lambda's answer as a flat map of strings (STRING_MAP validation, under 32 KB) into
+``$.External``. Every answer carries ``status`` (``ok`` or ``error``) so a flow can branch on it; an
+error also carries ``errorCode``. Handlers answer errors instead of raising, because a raised error
+makes Connect retry the invocation (up to 3 times within the block's 8 seconds) and then take the
+error branch with nothing to say why.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import ConnectContactFlowEvent
+
+from ivr.errors import IvrError, MalformedEventError
+from ivr.observability import logger
+
+#: Connect rejects responses over 32 KB; keep every value far below that.
+MAX_VALUE_LENGTH = 1024
+
+
+@dataclass(frozen=True)
+class ConnectRequest:
+    contact_id: str
+    initial_contact_id: str
+    customer_number: str | None  # None when the caller withheld it (CustomerEndpoint null)
+    instance_arn: str
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+def _string_map(value: object, what: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedEventError(f"{what} is not a map")
+    return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+
+
+def parse_event(event: Any) -> ConnectRequest:
+    """Read the parts of a ContactFlowEvent the handlers use; MalformedEventError otherwise."""
+    if not isinstance(event, dict) or event.get("Name") != "ContactFlowEvent":
+        raise MalformedEventError("not an Amazon Connect ContactFlowEvent")
+    details = event.get("Details")
+    if not isinstance(details, dict) or not isinstance(details.get("ContactData"), dict):
+        raise MalformedEventError("event has no Details.ContactData")
+    data = ConnectContactFlowEvent(event).contact_data
+    contact_id = data.get("ContactId")
+    if not isinstance(contact_id, str) or not contact_id:
+        raise MalformedEventError("event has no ContactId")
+    endpoint = data.get("CustomerEndpoint")
+    address = endpoint.get("Address") if isinstance(endpoint, dict) else None
+    return ConnectRequest(
+        contact_id=contact_id,
+        initial_contact_id=str(data.get("InitialContactId") or contact_id),
+        customer_number=address if isinstance(address, str) else None,
+        instance_arn=str(data.get("InstanceARN") or ""),
+        attributes=_string_map(data.get("Attributes"), "Attributes"),
+        parameters=_string_map(details.get("Parameters"), "Parameters"),
+    )
+
+
+def contact_id_of(event: Any) -> str:
+    """Best-effort contact id for logging, even from a malformed event."""
+    try:
+        return str(event["Details"]["ContactData"]["ContactId"])
+    except (TypeError, KeyError):
+        return "unknown"
+
+
+def answer(**values: object) -> dict[str, str]:
+    """A successful flat answer: None values are dropped, booleans are 'true'/'false'."""
+    flat: dict[str, str] = {"status": "ok"}
+    for key, value in values.items():
+        if value is None:
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        flat[key] = text[:MAX_VALUE_LENGTH]
+    return flat
+
+
+def error_answer(error: IvrError) -> dict[str, str]:
+    """The answer for a request the IVR could not serve; flows branch on status == error."""
+    return {"status": "error", "errorCode": error.code}
+
+
+ConnectAnswer = dict[str, str]
+
+
+def connect_handler(
+    serve: Callable[[ConnectRequest], ConnectAnswer],
+) -> Callable[[Any, Any], ConnectAnswer]:
+    """Wrap a handler body: parse the event, and turn every failure into an error answer.
+
+    A domain error is expected (bad input, a lost condition, a store outage); anything else is a
+    bug, logged with its stack trace, and the caller still gets an answer the flow can branch on.
+    """
+
+    @functools.wraps(serve)
+    def handler(event: Any, context: Any) -> ConnectAnswer:
+        try:
+            return serve(parse_event(event))
+        except IvrError as error:
+            logger.warning("request refused", extra={"errorCode": error.code})
+            return error_answer(error)
+        except Exception:
+            logger.exception("unexpected failure")
+            return error_answer(IvrError())
+
+    return handler

@@ -1,0 +1,37 @@
+"""Domain exceptions; each channel turns them into its own kind of answer in one place."""
+
+
+class IvrError(Exception):
+    """Base class: something the caller's request cannot get past."""
+
+    code = "InternalError"
+
+
+class InvalidPhoneNumberError(IvrError):
+    """The number is not a valid, dialable E.164 number (or not a number at all)."""
+
+    code = "InvalidPhoneNumber"
+
+
+class MalformedEventError(IvrError):
+    """The event does not have the shape its source (Connect, Lex, API Gateway) sends."""
+
+    code = "MalformedEvent"
+
+
+class StoreUnavailableError(IvrError):
+    """A data store failed or timed out; the request may be retried."""
+
+    code = "StoreUnavailable"
+
+
+class ConflictError(IvrError):
+    """A conditional write lost: the item is not in the state the change requires."""
+
+    code = "Conflict"
+
+
+class NotFoundError(IvrError):
+    """The item the request names does not exist."""
+
+    code = "NotFound"

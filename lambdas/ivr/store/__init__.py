@@ -1,0 +1,1 @@
+"""The DynamoDB side: PynamoDB models and the stores that map items to domain objects."""

@@ -1,0 +1,44 @@
+"""The activity log in DynamoDB: one partition per contact, events sorted by time."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, timedelta
+
+from ivr.activity import ActivityEvent
+from ivr.store.errors import translated
+from ivr.store.tables import ActivityItem
+
+#: Contact records are kept 24 months by Connect; the IVR transcript needs far less.
+RETENTION = timedelta(days=90)
+
+_counter = itertools.count()
+
+
+class DynamoActivityLog:
+    def append(self, event: ActivityEvent) -> None:
+        at = event.at.astimezone(UTC)
+        # Events in the same millisecond keep their order through the counter.
+        seq = f"{at.isoformat(timespec='microseconds')}#{next(_counter) % 1_000_000:06d}"
+        item = ActivityItem(
+            event.contact_id,
+            seq,
+            kind=event.kind,
+            text=event.text,
+            data=dict(event.data),
+            ttl=at + RETENTION,
+        )
+        with translated("append activity"):
+            item.save()
+
+    def for_contact(self, contact_id: str) -> list[ActivityEvent]:
+        with translated("read activity"):
+            items = ActivityItem.query(contact_id, scan_index_forward=True)
+            return [_event_from_item(item) for item in items]
+
+
+def _event_from_item(item: ActivityItem) -> ActivityEvent:
+    from datetime import datetime
+
+    at = datetime.fromisoformat(item.seq.split("#", 1)[0])
+    return ActivityEvent(item.contact_id, at, item.kind, item.text, dict(item.data or {}))

@@ -1,0 +1,63 @@
+"""Payment transactions: opened by MakePayment, settled once, offered again when left open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ivr.money import Money
+
+
+class TransactionStatus(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    ABANDONED = "abandoned"
+    FAILED = "failed"
+
+
+class PaymentChannel(StrEnum):
+    IVR = "ivr"
+    PORTAL = "portal"
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """All we ever keep of a card: brand, last four and the processor's token (PCI DSS 3.4.1, 3.5.1)."""
+
+    brand: str
+    last4: str
+    processor_token: str
+
+
+@dataclass(frozen=True)
+class Transaction:
+    payment_id: str
+    customer_phone: str
+    amount: Money
+    channel: PaymentChannel
+    status: TransactionStatus
+    created_at: datetime
+    updated_at: datetime
+    contact_id: str
+    card: CardSummary | None = None
+
+
+class TransactionStore(Protocol):
+    def open(self, transaction: Transaction) -> None:
+        """Store a new open transaction and mark it on its customer; ConflictError if one is open."""
+
+    def get(self, payment_id: str) -> Transaction | None: ...
+
+    def for_customer(self, phone: str, limit: int = 20) -> list[Transaction]:
+        """The customer's transactions, newest first."""
+
+    def settle(
+        self,
+        payment_id: str,
+        status: TransactionStatus,
+        at: datetime,
+        card: CardSummary | None = None,
+    ) -> Transaction:
+        """open -> complete/failed/abandoned, once; ConflictError if it is no longer open."""

@@ -1,0 +1,1 @@
+"""The local contact center: runs whole Amazon Connect calls offline against the real handlers."""

@@ -1,0 +1,92 @@
+"""The local AWS side: an embedded moto server over HTTP, with the template's tables and secrets.
+
+Nothing here restates a table: keys, indexes and TTL settings are read from template.yaml, and the
+environment the functions get is the template's Globals environment with each !Ref resolved to
+its local resource.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from simulator.template import global_environment, resources_of_type, template
+
+LOCAL_REGION = "us-east-1"
+
+#: Credentials for the embedded server only; they open nothing anywhere else.
+_LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+}
+
+_TABLE_ARGS = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+
+
+def _resolve(value: Any, tpl: Mapping[str, Any]) -> str:
+    """A Globals environment value: literal, a !Ref to a resource (its local name) or a parameter."""
+    if isinstance(value, dict) and "Ref" in value:
+        ref = value["Ref"]
+        parameter = tpl.get("Parameters", {}).get(ref)
+        if parameter is not None:
+            return str(parameter.get("Default", ""))
+        return str(ref)  # local resources are named after their logical id
+    return str(value)
+
+
+def function_environment() -> dict[str, str]:
+    """The environment every function gets, resolved for the local contact center."""
+    tpl = template()
+    return {name: _resolve(value, tpl) for name, value in global_environment(tpl).items()}
+
+
+def apply_environment(endpoint_url: str | None) -> dict[str, str]:
+    """Point boto3, PynamoDB and the functions' settings at the local stack (call before importing)."""
+    env = {**_LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": LOCAL_REGION, "AWS_REGION": LOCAL_REGION}
+    if endpoint_url:
+        # boto3's own convention: every client, PynamoDB's included, picks this up.
+        env["AWS_ENDPOINT_URL"] = endpoint_url
+    env.update(function_environment())
+    os.environ.update(env)
+    return env
+
+
+def table_definitions() -> dict[str, dict[str, Any]]:
+    """CreateTable arguments per local table name, straight from the template."""
+    definitions = {}
+    for logical_id, resource in resources_of_type("AWS::DynamoDB::Table").items():
+        props = resource["Properties"]
+        args: dict[str, Any] = {"TableName": logical_id, "BillingMode": props["BillingMode"]}
+        args.update({key: props[key] for key in _TABLE_ARGS if key in props})
+        definitions[logical_id] = args
+    return definitions
+
+
+def create_resources(session: Any) -> None:
+    """Create the template's tables (with TTL) and secrets through ``session`` (a boto3 Session)."""
+    dynamodb = session.client("dynamodb")
+    for logical_id, args in table_definitions().items():
+        dynamodb.create_table(**args)
+        ttl = resources_of_type("AWS::DynamoDB::Table")[logical_id]["Properties"].get(
+            "TimeToLiveSpecification"
+        )
+        if ttl:
+            dynamodb.update_time_to_live(TableName=logical_id, TimeToLiveSpecification=ttl)
+    secretsmanager = session.client("secretsmanager")
+    for logical_id in resources_of_type("AWS::SecretsManager::Secret"):
+        secretsmanager.create_secret(Name=logical_id, SecretString=secrets.token_hex(32))
+
+
+def start_server(port: int, host: str = "127.0.0.1") -> Any:
+    """Start moto's server (every AWS API moto has, DynamoDB included) on host:port, in a thread."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    return server

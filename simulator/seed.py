@@ -1,0 +1,83 @@
+"""Loads `given:` data (a scenario's, or the sample set) into the tables through the real stores."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.paths import ROOT
+
+SAMPLE_DATA = ROOT / "simulator" / "sample_data.yaml"
+
+
+def sample_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SAMPLE_DATA.read_text())
+    return data
+
+
+def _customer(spec: dict[str, Any], pepper: bytes) -> Any:
+    from ivr.callers import Customer, KnowledgeHashes
+    from ivr.hashing import keyed_hash, new_salt
+    from ivr.money import Money
+    from ivr.phone import normalise_e164
+
+    first, _, last = str(spec["name"]).partition(" ")
+    salt = new_salt()
+    nid, postal = spec.get("national_id_last4"), spec.get("postal_code")
+    phone = normalise_e164(str(spec["phone"]), "US")
+    return Customer(
+        phone=phone,
+        first_name=first,
+        last_name=last,
+        email=str(spec.get("email", "")),
+        account_number=str(spec.get("account_number") or phone.lstrip("+")[-9:]),
+        balance=Money.parse(str(spec.get("balance", "0")), str(spec.get("currency", "USD"))),
+        timezone=str(spec.get("timezone", "America/New_York")),
+        language=str(spec.get("language", "en-US")),
+        knowledge=KnowledgeHashes(
+            salt=salt,
+            national_id_last4=keyed_hash(pepper, salt, str(nid)) if nid else None,
+            postal_code=keyed_hash(pepper, salt, str(postal)) if postal else None,
+        ),
+    )
+
+
+def _open_transaction(customer: Any, spec: dict[str, Any]) -> Any:
+    from ivr.money import Money
+    from ivr.transactions import PaymentChannel, Transaction, TransactionStatus
+
+    opened = spec.get("opened_at")
+    at = datetime.fromisoformat(str(opened)) if opened else datetime.now(UTC)
+    return Transaction(
+        payment_id=str(spec.get("payment_id") or uuid.uuid4()),
+        customer_phone=customer.phone,
+        amount=Money.parse(str(spec["amount"]), customer.balance.currency),
+        channel=PaymentChannel(spec.get("channel", "portal")),
+        status=TransactionStatus.OPEN,
+        created_at=at,
+        updated_at=at,
+        contact_id=str(spec.get("contact_id", "seed")),
+    )
+
+
+def load_given(given: dict[str, Any]) -> list[str]:
+    """Store the customers (and their open transactions); returns their E.164 numbers."""
+    from ivr import wiring
+
+    pepper = wiring.pepper()
+    phones = []
+    for spec in given.get("customers", []) or []:
+        customer = _customer(spec, pepper)
+        wiring.callers().save(customer)
+        if spec.get("open_transaction"):
+            wiring.transactions().open(_open_transaction(customer, spec["open_transaction"]))
+        phones.append(customer.phone)
+    return phones
+
+
+def load_file(path: Path) -> list[str]:
+    return load_given(yaml.safe_load(path.read_text()))

@@ -1,0 +1,75 @@
+"""Test set-up. The environment is set before anything imports ivr (PynamoDB reads it at import)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.local_aws import LOCAL_REGION, function_environment
+
+for _name, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": LOCAL_REGION,
+    "AWS_REGION": LOCAL_REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "ivr-tests",
+    **function_environment(),
+}.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def load_event(name: str) -> Any:
+    """A sample event from tests/events/, e.g. load_event('connect/caller_lookup.json')."""
+    return json.loads((EVENTS / name).read_text())
+
+
+def reset_caches() -> None:
+    """Forget stores, settings and cached secrets built for an earlier test's AWS."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from ivr import settings, wiring
+
+    for factory in (
+        wiring.callers,
+        wiring.transactions,
+        wiring.portal_sessions,
+        wiring.callbacks,
+        wiring.activity,
+    ):
+        factory.cache_clear()
+    settings.settings.cache_clear()
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto's in-memory AWS with the template's tables and secrets."""
+    import boto3
+    from moto import mock_aws
+
+    from simulator.local_aws import create_resources
+
+    with mock_aws():
+        reset_caches()
+        create_resources(boto3.session.Session())
+        yield
+    reset_caches()
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    from simulator.context import lambda_context as make
+
+    return make("test-function")
