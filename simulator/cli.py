@@ -16,9 +16,7 @@ DEFAULT_PORT = 8765
 def connect_event(customer_number: str | None, contact_id: str | None = None) -> dict[str, Any]:
     """A ContactFlowEvent for an inbound voice call, as Connect sends it to a Lambda."""
     contact_id = contact_id or str(uuid.uuid4())
-    endpoint = (
-        {"Address": customer_number, "Type": "TELEPHONE_NUMBER"} if customer_number else None
-    )
+    endpoint = {"Address": customer_number, "Type": "TELEPHONE_NUMBER"} if customer_number else None
     return {
         "Name": "ContactFlowEvent",
         "Details": {
@@ -60,7 +58,7 @@ def greeting_for(customer_number: str | None) -> str:
 
 
 def start_local_stack(port: int) -> Any:
-    """Embedded DynamoDB (moto server) on 127.0.0.1:port with the template's tables and sample data."""
+    """Embedded DynamoDB (moto server) on 127.0.0.1:port with the tables and sample data."""
     import boto3
 
     from simulator.local_aws import apply_environment, create_resources, start_server

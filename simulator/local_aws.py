@@ -23,11 +23,16 @@ _LOCAL_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "local",
 }
 
-_TABLE_ARGS = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+_TABLE_ARGS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+)
 
 
 def _resolve(value: Any, tpl: Mapping[str, Any]) -> str:
-    """A Globals environment value: literal, a !Ref to a resource (its local name) or a parameter."""
+    """A Globals environment value: a literal, a !Ref to a resource (local name) or parameter."""
     if isinstance(value, dict) and "Ref" in value:
         ref = value["Ref"]
         parameter = tpl.get("Parameters", {}).get(ref)
@@ -44,7 +49,7 @@ def function_environment() -> dict[str, str]:
 
 
 def apply_environment(endpoint_url: str | None) -> dict[str, str]:
-    """Point boto3, PynamoDB and the functions' settings at the local stack (call before importing)."""
+    """Point boto3, PynamoDB and the settings at the local stack (call before importing ivr)."""
     env = {**_LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": LOCAL_REGION, "AWS_REGION": LOCAL_REGION}
     if endpoint_url:
         # boto3's own convention: every client, PynamoDB's included, picks this up.

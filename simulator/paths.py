@@ -1,4 +1,4 @@
-"""Where things are in the repository, and the Lambda import path (the artifact root is lambdas/)."""
+"""Where things are in the repository, and the Lambda import path (artifact root: lambdas/)."""
 
 from __future__ import annotations
 

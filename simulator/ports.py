@@ -1,6 +1,7 @@
-"""The seams between the flow interpreter, the Lex emulator and the rest of the local contact center.
+"""The seams between the flow interpreter, the Lex emulator and the rest of the local stack.
 
-The interpreter (simulator/flows) knows only these types; the Lex emulator (simulator/lex) implements
+The interpreter (simulator/flows) knows only these types; the Lex emulator (simulator/lex)
+implements
 ``LexBot``; the call runner (simulator/call.py) implements ``Caller`` and ``ContactRuntime``.
 """
 
@@ -72,7 +73,7 @@ class LexTurn:
 
     @property
     def finished(self) -> bool:
-        """Connect leaves the Lex block when the dialog closes or the intent is ready/fulfilled/failed."""
+        """Connect leaves the Lex block when the dialog closes or the intent is ready or done."""
         return self.dialog_action == "Close" or self.intent_state in {
             "Fulfilled",
             "ReadyForFulfillment",
@@ -92,11 +93,11 @@ class LexBot(Protocol):
         """One caller turn; the session (dialog state) is kept by the emulator per session_id."""
 
 
-# --- what the contact center around the flow provides ------------------------------------------------
+# --- what the contact center around the flow provides ---------------------------------------
 
 
 class LambdaInvocationError(Exception):
-    """The Lambda timed out, raised, or returned a response Connect rejects: take the error branch."""
+    """The Lambda timed out, raised, or answered what Connect rejects: take the error branch."""
 
 
 class ContactRuntime(Protocol):

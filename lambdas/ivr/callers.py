@@ -78,7 +78,7 @@ class CallerLookup:
 
 
 def look_up_caller(raw_number: str | None, *, callers: CallerStore, region: str) -> CallerLookup:
-    """Find the customer calling from ``raw_number``, in whatever format the network delivered it."""
+    """Find the customer calling from ``raw_number``, in any network format."""
     if raw_number is None or is_withheld(raw_number):
         return CallerLookup(LookupStatus.WITHHELD)
     try:

@@ -33,8 +33,10 @@ class Money:
 
     def decimal(self) -> Decimal:
         digits = minor_digits(self.currency)
-        return Decimal(self.minor).scaleb(-digits).quantize(
-            Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN
+        return (
+            Decimal(self.minor)
+            .scaleb(-digits)
+            .quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
         )
 
     def __str__(self) -> str:
@@ -42,6 +44,6 @@ class Money:
         return str(self.decimal())
 
     def spoken(self) -> str:
-        """How the IVR says it: '120 dollars and 50 cents' reads badly in TTS; '$120.50' reads well."""
+        """How the IVR says it: '$120.50' (TTS reads the symbol well)."""
         symbol = {"USD": "$", "GBP": "£", "EUR": "€"}.get(self.currency)
         return f"{symbol}{self.decimal()}" if symbol else f"{self.decimal()} {self.currency}"

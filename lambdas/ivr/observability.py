@@ -1,4 +1,4 @@
-"""The one Logger, with a formatter that scrubs card numbers, PINs and keypad secrets from every line."""
+"""The one Logger, with a formatter that scrubs card numbers, PINs and keypad secrets."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def scrub_text(text: str) -> str:
 
 
 def scrub(value: Any, key: str = "") -> Any:
-    """Scrub a log structure recursively: secret keys lose their value, strings lose card numbers."""
+    """Scrub recursively: secret keys lose their value, strings lose card numbers."""
     if key and _SECRET_KEY.search(key) and value not in (None, "", {}, []):
         return REDACTED
     if isinstance(value, str):

@@ -12,7 +12,9 @@ from ivr.errors import InvalidPhoneNumberError
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 #: What Connect and carriers put in CustomerEndpoint.Address when the caller withholds the number.
-WITHHELD = frozenset({"", "anonymous", "private", "restricted", "unknown", "unavailable", "withheld"})
+WITHHELD = frozenset(
+    {"", "anonymous", "private", "restricted", "unknown", "unavailable", "withheld"}
+)
 
 # Only digits, '+', and the punctuation people and carriers put in numbers. Letters are refused:
 # phonenumbers reads them as vanity digits ("call me at +44 20 ... please" parses to a longer

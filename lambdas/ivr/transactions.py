@@ -24,7 +24,7 @@ class PaymentChannel(StrEnum):
 
 @dataclass(frozen=True)
 class CardSummary:
-    """All we ever keep of a card: brand, last four and the processor's token (PCI DSS 3.4.1, 3.5.1)."""
+    """All we keep of a card: brand, last four, processor token (PCI DSS 3.4.1, 3.5.1)."""
 
     brand: str
     last4: str
@@ -46,7 +46,7 @@ class Transaction:
 
 class TransactionStore(Protocol):
     def open(self, transaction: Transaction) -> None:
-        """Store a new open transaction and mark it on its customer; ConflictError if one is open."""
+        """Store a new open transaction, marked on its customer; ConflictError if one is open."""
 
     def get(self, payment_id: str) -> Transaction | None: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ivr.activity import ActivityEvent
 from ivr.store.errors import translated
@@ -38,7 +38,5 @@ class DynamoActivityLog:
 
 
 def _event_from_item(item: ActivityItem) -> ActivityEvent:
-    from datetime import datetime
-
     at = datetime.fromisoformat(item.seq.split("#", 1)[0])
     return ActivityEvent(item.contact_id, at, item.kind, item.text, dict(item.data or {}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pynamodb.expressions.update import Action
+
 from ivr.callers import Customer, KnowledgeHashes, OpenTransaction, VoiceEnrolment
 from ivr.money import Money
 from ivr.store.errors import translated
@@ -11,7 +13,9 @@ from ivr.store.tables import CustomerItem
 def customer_from_item(item: CustomerItem) -> Customer:
     knowledge = None
     if item.knowledge_salt:
-        knowledge = KnowledgeHashes(item.knowledge_salt, item.national_id_hash, item.postal_code_hash)
+        knowledge = KnowledgeHashes(
+            item.knowledge_salt, item.national_id_hash, item.postal_code_hash
+        )
     open_txn = None
     if item.open_transaction is not None:
         mark = item.open_transaction
@@ -54,7 +58,7 @@ class DynamoCallerStore:
     def save(self, customer: Customer) -> None:
         knowledge = customer.knowledge
         attributes = CustomerItem
-        actions = [
+        actions: list[Action] = [
             attributes.first_name.set(customer.first_name),
             attributes.last_name.set(customer.last_name),
             attributes.email.set(customer.email),

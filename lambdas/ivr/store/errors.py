@@ -20,4 +20,6 @@ def translated(what: str) -> Iterator[None]:
     except PynamoDBException as exc:
         if exc.cause_response_code in _LOST_CONDITION:
             raise ConflictError(f"{what}: condition not met") from exc
-        raise StoreUnavailableError(f"{what}: {exc.cause_response_code or type(exc).__name__}") from exc
+        raise StoreUnavailableError(
+            f"{what}: {exc.cause_response_code or type(exc).__name__}"
+        ) from exc

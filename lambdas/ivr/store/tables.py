@@ -15,8 +15,8 @@ PortalSessions (hash key ``session_id``, a UUID)
 Callbacks (hash key ``callback_id``)
   * a callback by id — GetItem.
   * due callbacks: GSI ``by_due`` (due_shard, due_at) queried with ``due_at <= now``. ``due_shard``
-    is set only while a callback is scheduled (a sparse index), so a sweep reads what is due, not the
-    table, and a late sweep still finds everything it missed.
+    is set only while a callback is scheduled (a sparse index), so a sweep reads what is due,
+    not the table, and a late sweep still finds everything it missed.
 Activity (hash key ``contact_id``, range key ``seq``: ISO time + counter)
   * a contact's events in order — Query on the partition.
 """
@@ -44,6 +44,15 @@ def _table(env_var: str, default: str) -> str:
     return os.environ.get(env_var, default)
 
 
+class _Deadlines:
+    """Connect gives a Lambda block 8 s at most: a slow or unreachable table must fail fast."""
+
+    region = _REGION
+    connect_timeout_seconds = 1
+    read_timeout_seconds = 2
+    max_retry_attempts = 2
+
+
 class OpenTransactionAttribute(MapAttribute[str, object]):
     payment_id = UnicodeAttribute()
     amount_minor = NumberAttribute()
@@ -61,9 +70,8 @@ class AccountIndex(GlobalSecondaryIndex["CustomerItem"]):
 
 
 class CustomerItem(Model):
-    class Meta:
+    class Meta(_Deadlines):
         table_name = _table("CUSTOMERS_TABLE", "Customers")
-        region = _REGION
 
     phone = UnicodeAttribute(hash_key=True)
     first_name = UnicodeAttribute()
@@ -93,9 +101,8 @@ class CustomerTransactionsIndex(GlobalSecondaryIndex["TransactionItem"]):
 
 
 class TransactionItem(Model):
-    class Meta:
+    class Meta(_Deadlines):
         table_name = _table("TRANSACTIONS_TABLE", "Transactions")
-        region = _REGION
 
     payment_id = UnicodeAttribute(hash_key=True)
     customer_phone = UnicodeAttribute()
@@ -114,9 +121,8 @@ class TransactionItem(Model):
 
 
 class PortalSessionItem(Model):
-    class Meta:
+    class Meta(_Deadlines):
         table_name = _table("PORTAL_SESSIONS_TABLE", "PortalSessions")
-        region = _REGION
 
     session_id = UnicodeAttribute(hash_key=True)
     token_hash = UnicodeAttribute()
@@ -141,9 +147,8 @@ class DueCallbacksIndex(GlobalSecondaryIndex["CallbackItem"]):
 
 
 class CallbackItem(Model):
-    class Meta:
+    class Meta(_Deadlines):
         table_name = _table("CALLBACKS_TABLE", "Callbacks")
-        region = _REGION
 
     callback_id = UnicodeAttribute(hash_key=True)
     phone = UnicodeAttribute()
@@ -160,9 +165,8 @@ class CallbackItem(Model):
 
 
 class ActivityItem(Model):
-    class Meta:
+    class Meta(_Deadlines):
         table_name = _table("ACTIVITY_TABLE", "Activity")
-        region = _REGION
 
     contact_id = UnicodeAttribute(hash_key=True)
     seq = UnicodeAttribute(range_key=True)  # "<ISO UTC time>#<counter>": sorts in time order

@@ -1,11 +1,14 @@
-"""Transactions in DynamoDB. Opening and settling also move the open mark on the customer, atomically."""
+"""Transactions in DynamoDB. Opening and settling move the customer's open mark atomically."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
 from pynamodb.connection import Connection
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ivr.errors import ConflictError
@@ -30,6 +33,11 @@ def transaction_from_item(item: TransactionItem) -> Transaction:
         contact_id=item.contact_id,
         card=card,
     )
+
+
+def _open_mark_is(payment_id: str) -> Condition:
+    # PynamoDB's stubs type a map path's == as bool; at run time it is a Condition.
+    return cast(Condition, CustomerItem.open_transaction["payment_id"] == payment_id)
 
 
 class DynamoTransactionStore:
@@ -94,7 +102,10 @@ class DynamoTransactionStore:
         current = self.get(payment_id)
         if current is None or current.status is not TransactionStatus.OPEN:
             raise ConflictError(f"transaction {payment_id} is not open")
-        actions = [TransactionItem.status.set(status.value), TransactionItem.updated_at.set(at)]
+        actions: list[Action] = [
+            TransactionItem.status.set(status.value),
+            TransactionItem.updated_at.set(at),
+        ]
         if card is not None:
             actions += [
                 TransactionItem.card_brand.set(card.brand),
@@ -112,6 +123,6 @@ class DynamoTransactionStore:
             write.update(
                 CustomerItem(current.customer_phone),
                 actions=[CustomerItem.open_transaction.remove()],
-                condition=CustomerItem.open_transaction.payment_id == payment_id,
+                condition=_open_mark_is(payment_id),
             )
         return replace(current, status=status, updated_at=at, card=card or current.card)

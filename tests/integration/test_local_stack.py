@@ -1,0 +1,56 @@
+"""The local contact center's AWS side: moto served over HTTP, tables built from template.yaml."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+from simulator.paths import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_ivr(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_sample_caller_is_greeted_from_the_http_dynamodb() -> None:
+    port = free_port()
+    result = run_ivr("lookup", "(312) 555-0142", "--port", str(port))
+    assert result.returncode == 0, result.stderr
+    assert f"http://127.0.0.1:{port}" in result.stdout
+    assert "Hello Ana, welcome back." in result.stdout
+    assert "payment of $45.00 in progress" in result.stdout
+
+
+def test_unknown_caller_gets_the_generic_greeting() -> None:
+    result = run_ivr("lookup", "+44 20 7946 0999", "--port", str(free_port()))
+    assert result.returncode == 0, result.stderr
+    assert "IVR: Welcome to the service line." in result.stdout
+
+
+def test_tables_come_from_the_template() -> None:
+    from simulator.local_aws import table_definitions
+    from simulator.template import resources_of_type
+
+    definitions = table_definitions()
+    template_tables = resources_of_type("AWS::DynamoDB::Table")
+    assert set(definitions) == set(template_tables)
+    for name, args in definitions.items():
+        assert args["KeySchema"] == template_tables[name]["Properties"]["KeySchema"]
