@@ -1,0 +1,272 @@
+"""Runs a contact through Amazon Connect flows, block by block, and records what happened.
+
+Each action Type has a handler (simulator/flows/handlers.py) that does the block's work and answers
+an Outcome; this module follows the Outcome to the next action: NextAction, the first Condition
+that holds, or the Errors branch (falling back to NoMatchingError). Flow transfers replace the
+running flow; flow modules run on a stack and return to the invoking block's NextAction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from simulator.flows.clock import VirtualClock
+from simulator.flows.conditions import UnknownOperatorError, first_match
+from simulator.flows.contact import CallRecord, Contact, Event
+from simulator.flows.handlers import HANDLERS
+from simulator.flows.model import Action, Flow, FlowLibrary
+from simulator.flows.outcome import CallEnded, FlowStop, Outcome, error
+from simulator.ports import (
+    Caller,
+    ContactRuntime,
+    Digits,
+    Hangup,
+    InputRequest,
+    LexBot,
+    Silence,
+    Speech,
+)
+
+DEFAULT_STEP_BUDGET = 2000
+MASK = "•"
+
+
+@dataclass
+class Frame:
+    """One running flow. A module's frame remembers the InvokeFlowModule block to return to."""
+
+    flow: Flow
+    return_to: Action | None = None
+    loop_counts: dict[str, int] = field(default_factory=dict)  # Loop blocks, per Identifier
+
+
+class _AgentSide:
+    """The listener of a whisper flow: the agent hears it, and says nothing back."""
+
+    def hear(self, text: str) -> None:
+        """The sub-run's record keeps what the agent heard."""
+
+    def next_input(self, request: InputRequest) -> Silence:
+        return Silence(request.timeout_seconds)
+
+
+class Run:
+    """One call in progress: the contact, the people and services around it, and the record."""
+
+    def __init__(
+        self,
+        library: FlowLibrary,
+        contact: Contact,
+        caller: Caller,
+        runtime: ContactRuntime,
+        lex: LexBot | None,
+        clock: VirtualClock,
+        step_budget: int = DEFAULT_STEP_BUDGET,
+    ) -> None:
+        self.library = library
+        self.contact = contact
+        self.caller = caller
+        self.runtime = runtime
+        self.lex = lex
+        self.clock = clock
+        self.record = CallRecord()
+        self.step_budget = step_budget
+        self.steps_left = step_budget
+        self.stack: list[Frame] = []
+
+    # --- what handlers use ------------------------------------------------------------------------
+
+    @property
+    def frame(self) -> Frame:
+        return self.stack[-1]
+
+    def where(self, action: Action) -> str:
+        return f"{self.frame.flow.name}:{action.identifier}"
+
+    def note(self, kind: str, text: str) -> None:
+        self.record.events.append(Event(t=self.clock.now().isoformat(), kind=kind, text=text))
+
+    def say(self, text: str, kind: str = "prompt") -> None:
+        """Play ``text`` to the caller; an empty prompt (an unknown JSONPath) plays nothing."""
+        if not text.strip():
+            return
+        self.caller.hear(text)
+        self.record.prompts.append(text)
+        self.note(kind, text)
+
+    def listen(self, request: InputRequest, *, menu: bool = False) -> Digits | Speech | Silence:
+        """Wait for the caller. Hangup ends the call; silence costs the block's timeout."""
+        answer = self.caller.next_input(request)
+        if isinstance(answer, Hangup):
+            self.note("hangup", "the caller hung up")
+            raise CallEnded("hangup")
+        if isinstance(answer, Silence):
+            self.clock.advance(request.timeout_seconds)
+            self.note("silence", f"no input for {request.timeout_seconds:g} s")
+        elif isinstance(answer, Digits):
+            shown = answer.value if menu and len(answer.value) == 1 else MASK * len(answer.value)
+            self.record.inputs.append(shown)
+            self.note("input", f"pressed {shown}")
+        else:
+            self.record.inputs.append(answer.text)
+            self.note("input", f"said {answer.text!r}")
+        return answer
+
+    def fail(self, action: Action, error_type: str, reason: str) -> Outcome:
+        """Take the ``error_type`` branch for a reason the flow's author should read."""
+        message = f"{self.where(action)}: {reason}"
+        self.record.errors.append(message)
+        self.note("error", message)
+        return error(error_type)
+
+    def run_hook(self, hook: str, flow_name: str) -> None:
+        """Run an event-hook flow (AgentWhisper) for the agent: its prompts go to ``whisper``."""
+        agent = _AgentSide()
+        sub = Run(self.library, self.contact, agent, self.runtime, self.lex, self.clock)
+        sub.step_budget = sub.steps_left = self.steps_left
+        sub.run(flow_name)
+        self.steps_left = sub.steps_left
+        self.record.whisper += sub.record.prompts
+        self.record.blocks += sub.record.blocks
+        self.record.branches += sub.record.branches
+        self.record.invocations += sub.record.invocations
+        self.record.errors += [f"{hook} flow {message}" for message in sub.record.errors]
+        self.record.events += [
+            Event(t=e["t"], kind="whisper" if e["kind"] == "prompt" else e["kind"], text=e["text"])
+            for e in sub.record.events
+        ]
+
+    # --- the engine -------------------------------------------------------------------------------
+
+    def run(self, flow_name: str) -> CallRecord:
+        try:
+            action = self._enter(Frame(self._flow(flow_name)), replace=True)
+            while True:
+                action = self._step(action)
+        except CallEnded as ended:
+            self.record.ended = ended.how
+        except FlowStop as stop:
+            self.record.ended = "error"
+            self.record.errors.append(str(stop))
+            self.note("error", str(stop))
+        finally:
+            self.record.attributes = dict(self.contact.attributes)
+        return self.record
+
+    def _flow(self, name: str) -> Flow:
+        try:
+            return self.library.get(name)
+        except KeyError as missing:
+            raise FlowStop(str(missing.args[0])) from None
+
+    def _enter(self, frame: Frame, *, replace: bool) -> Action:
+        if replace:
+            self.stack.clear()
+        self.stack.append(frame)
+        flow = frame.flow
+        self.note("flow", f"entered flow {flow.name}")
+        start = flow.action(flow.start_action)
+        if start is None:
+            raise FlowStop(f"flow {flow.name}: StartAction {flow.start_action!r} is not an action")
+        return start
+
+    def _step(self, action: Action) -> Action:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise FlowStop(
+                f"step budget of {self.step_budget} blocks used up at {self.where(action)}: "
+                "the flow seems to loop without end"
+            )
+        self.record.blocks.append(self.where(action))
+        handler = HANDLERS.get(action.type)
+        if handler is None:
+            raise FlowStop(
+                f"unsupported action type {action.type!r} at {self.where(action)}: "
+                "the local contact center cannot run this block"
+            )
+        outcome = handler(self, action)
+        return self._FOLLOW[outcome.kind](self, action, outcome.value)
+
+    def _go(self, action: Action, label: str, target: str | None) -> Action:
+        flow = self.frame.flow
+        if not target:
+            raise FlowStop(f"{self.where(action)} has no {label} to go to")
+        following = flow.action(target)
+        if following is None:
+            raise FlowStop(
+                f"{self.where(action)} goes to {target!r} ({label}), "
+                f"which is not an action in flow {flow.name}"
+            )
+        self.record.branches.append((flow.name, action.identifier, label))
+        return following
+
+    def _next(self, action: Action, _: str) -> Action:
+        return self._go(action, "NextAction", action.transitions.next_action)
+
+    def _match(self, action: Action, value: str) -> Action:
+        conditions = action.transitions.conditions
+        if not conditions:
+            return self._next(action, value)
+        try:
+            index = first_match(conditions, value)
+        except UnknownOperatorError as unknown:
+            raise FlowStop(f"{self.where(action)}: {unknown}") from None
+        if index is None:
+            return self._on_error(action, "NoMatchingCondition")
+        return self._go(action, f"Condition:{index}", conditions[index].next_action)
+
+    def _on_error(self, action: Action, error_type: str) -> Action:
+        for kind in dict.fromkeys((error_type, "NoMatchingError")):
+            target = action.transitions.error_target(kind)
+            if target:
+                self.note("branch", f"{self.where(action)} took Error:{kind}")
+                return self._go(action, f"Error:{kind}", target)
+        raise FlowStop(
+            f"{self.where(action)}: {error_type} happened and the block has no "
+            f"{error_type} or NoMatchingError branch"
+        )
+
+    def _transfer(self, action: Action, flow_name: str) -> Action:
+        return self._enter(Frame(self._flow(flow_name)), replace=True)
+
+    def _module(self, action: Action, flow_name: str) -> Action:
+        return self._enter(Frame(self._flow(flow_name), return_to=action), replace=False)
+
+    def _return(self, action: Action, _: str) -> Action:
+        frame = self.frame
+        if frame.return_to is None:
+            raise FlowStop(f"{self.where(action)}: EndFlowModuleExecution outside a flow module")
+        self.stack.pop()
+        self.note("flow", f"module {frame.flow.name} returned to {self.frame.flow.name}")
+        return self._next(frame.return_to, "")
+
+    def _end(self, action: Action, how: str) -> Action:
+        self.note("end", f"{self.where(action)}: call {how}")
+        raise CallEnded(how)
+
+    _FOLLOW: dict[str, Callable[[Run, Action, str], Action]] = {
+        "next": _next,
+        "result": _match,
+        "error": _on_error,
+        "transfer": _transfer,
+        "module": _module,
+        "return": _return,
+        "end": _end,
+    }
+
+
+def run_contact(
+    library: FlowLibrary,
+    flow_name: str,
+    contact: Contact,
+    caller: Caller,
+    runtime: ContactRuntime,
+    lex: LexBot | None,
+    clock: VirtualClock,
+    step_budget: int = DEFAULT_STEP_BUDGET,
+) -> CallRecord:
+    """Run ``contact`` from the start of ``flow_name`` until the call ends; never raises for
+    anything a flow does (the record says ``ended == "error"`` and why)."""
+    run = Run(library, contact, caller, runtime, lex, clock, step_budget)
+    return run.run(flow_name)
