@@ -3,70 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
-import threading
-import uuid
+from datetime import datetime
+from pathlib import Path
 from typing import Any
-
-from simulator.paths import use_lambda_path
 
 DEFAULT_PORT = 8765
 
 
-def connect_event(customer_number: str | None, contact_id: str | None = None) -> dict[str, Any]:
-    """A ContactFlowEvent for an inbound voice call, as Connect sends it to a Lambda."""
-    contact_id = contact_id or str(uuid.uuid4())
-    endpoint = {"Address": customer_number, "Type": "TELEPHONE_NUMBER"} if customer_number else None
-    return {
-        "Name": "ContactFlowEvent",
-        "Details": {
-            "ContactData": {
-                "Attributes": {},
-                "Channel": "VOICE",
-                "ContactId": contact_id,
-                "CustomerEndpoint": endpoint,
-                "InitialContactId": contact_id,
-                "InitiationMethod": "INBOUND",
-                "InstanceARN": "arn:aws:connect:us-east-1:000000000000:instance/local",
-                "PreviousContactId": contact_id,
-                "Queue": None,
-                "SystemEndpoint": {"Address": "+13125550199", "Type": "TELEPHONE_NUMBER"},
-                "MediaStreams": {},
-            },
-            "Parameters": {},
-        },
-    }
-
-
-def greeting_for(customer_number: str | None) -> str:
-    """What the IVR says first to this caller, from the real caller-lookup handler."""
-    import caller_lookup
-
-    from simulator.context import lambda_context
-
-    result = caller_lookup.lambda_handler(
-        connect_event(customer_number), lambda_context("CallerLookupFunction")
-    )
-    if result.get("status") != "ok":
-        return "Welcome. We are having trouble finding your details; let me help you anyway."
-    if result.get("found") != "true":
-        return "Welcome to the service line."
-    text = f"Hello {result['firstName']}, welcome back."
-    if result.get("hasOpenTransaction") == "true":
-        text += f" You have a payment of {result['openAmountSpoken']} in progress. Continue it?"
-    return text
-
-
-def start_local_stack(port: int) -> Any:
+def start_local_stack(port: int, *, quiet_lambdas: bool = False) -> Any:
     """Embedded DynamoDB (moto server) on 127.0.0.1:port with the tables and sample data."""
+    if quiet_lambdas:
+        # The person at the terminal reads the call, not the functions' JSON logs.
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     import boto3
 
     from simulator.local_aws import apply_environment, create_resources, start_server
+    from simulator.paths import use_lambda_path
     from simulator.seed import load_given, sample_data
 
     server = start_server(port)
     endpoint = f"http://127.0.0.1:{port}"
     apply_environment(endpoint)
+    if quiet_lambdas:
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     use_lambda_path()
     create_resources(boto3.session.Session())
     phones = load_given(sample_data())
@@ -74,18 +36,42 @@ def start_local_stack(port: int) -> Any:
     return server
 
 
+def greeting_for(customer_number: str | None) -> list[str]:
+    """What the IVR says to this caller before its first question (the caller then hangs up)."""
+    from simulator.call import CallSetup, place_call
+    from simulator.people import ScriptedCaller
+
+    setup = CallSetup(customer_number, datetime.now().astimezone())
+    record = place_call(setup, ScriptedCaller.from_steps([]))
+    return record.prompts[:-1] if len(record.prompts) > 1 else record.prompts
+
+
+def interactive_call(caller_number: str | None) -> int:
+    from simulator.call import CallSetup, place_call
+    from simulator.people import TerminalCaller
+
+    print(f"Calling the main line from {caller_number or 'a withheld number'}.")
+    print("Type words to speak, #digits for the keypad, an empty line to stay silent, /hangup.")
+    record = place_call(CallSetup(caller_number, datetime.now().astimezone()), TerminalCaller())
+    print(f"-- call ended: {record.ended}")
+    for error in record.errors:
+        print(f"-- error: {error}")
+    return 0 if record.ended != "error" else 1
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    server = start_local_stack(args.port)
+    server = start_local_stack(args.port, quiet_lambdas=True)
     try:
         from simulator.seed import sample_data
 
-        caller = str(sample_data()["customers"][0]["phone"])
-        print(f"Call from {caller}:")
-        print(f"  IVR: {greeting_for(caller)}")
-        print("The local contact center is up. Press Ctrl-C to stop.")
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("\nStopping.")
+        caller = args.caller or str(sample_data()["customers"][0]["phone"])
+        while True:
+            interactive_call(caller)
+            again = input("Call again? [Enter = yes, q = quit] ").strip().lower()
+            if again.startswith("q"):
+                break
+    except (KeyboardInterrupt, EOFError):
+        print("\nStopping the local contact center.")
     finally:
         server.stop()
     return 0
@@ -94,22 +80,81 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_lookup(args: argparse.Namespace) -> int:
     server = start_local_stack(args.port)
     try:
-        print(f"  IVR: {greeting_for(args.caller)}")
+        for prompt in greeting_for(args.caller):
+            print(f"  IVR: {prompt}")
     finally:
         server.stop()
     return 0
 
 
+def _cmd_call(args: argparse.Namespace) -> int:
+    if args.scenario:
+        return _run_scenarios(args.scenario, as_json=args.json)
+    server = start_local_stack(args.port, quiet_lambdas=True)
+    try:
+        return interactive_call(args.caller)
+    except KeyboardInterrupt:
+        print("\nHung up.")
+        return 0
+    finally:
+        server.stop()
+
+
+def _run_scenarios(paths: list[Path], *, as_json: bool) -> int:
+    from simulator.scenario import ScenarioError, run_file
+
+    failed = 0
+    for path in paths:
+        try:
+            result = run_file(path)
+        except ScenarioError as error:
+            print(f"{path}: {error}", file=sys.stderr)
+            return 2
+        failed += not result.passed
+        if as_json:
+            print(json.dumps(result.as_json()))
+            continue
+        print(f"{'PASS' if result.passed else 'FAIL'} {result.name} (ended {result.record.ended})")
+        for failure in result.failures:
+            print(f"  - {failure}")
+    return 1 if failed else 0
+
+
+def _cmd_flows_lint(args: argparse.Namespace) -> int:
+    from simulator.flow_check import lint_repository
+
+    problems = lint_repository()
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) in contact_flows/")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="start the local contact center")
+
+    run = commands.add_parser("run", help="start the local contact center and place a call")
     run.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
+    run.add_argument("--from", dest="caller", help="caller number (default: a sample customer)")
     run.set_defaults(func=_cmd_run)
-    lookup = commands.add_parser("lookup", help="greet one caller through the real lookup")
+
+    call = commands.add_parser("call", help="a scripted (--scenario) or interactive (--from) call")
+    call.add_argument("--scenario", type=Path, nargs="+", help="scenario YAML file(s)")
+    call.add_argument("--json", action="store_true", help="print each call's record as JSON")
+    call.add_argument("--from", dest="caller", help="caller number for an interactive call")
+    call.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
+    call.set_defaults(func=_cmd_call)
+
+    lookup = commands.add_parser("lookup", help="greet one caller through the inbound flow")
     lookup.add_argument("caller", help="the caller's number, in any format")
     lookup.add_argument("--port", type=int, default=DEFAULT_PORT)
     lookup.set_defaults(func=_cmd_lookup)
+
+    flows = commands.add_parser("flows", help="contact flow tools")
+    flow_commands = flows.add_subparsers(dest="flows_command", required=True)
+    lint = flow_commands.add_parser("lint", help="check every flow in contact_flows/")
+    lint.set_defaults(func=_cmd_flows_lint)
     return parser
 
 

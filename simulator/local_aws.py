@@ -95,3 +95,21 @@ def start_server(port: int, host: str = "127.0.0.1") -> Any:
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return server
+
+
+def reset_caches() -> None:
+    """Forget stores, settings and cached secrets built for an earlier AWS (a new moto, a test)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from ivr import settings, wiring
+
+    for factory in (
+        wiring.callers,
+        wiring.transactions,
+        wiring.portal_sessions,
+        wiring.callbacks,
+        wiring.activity,
+    ):
+        factory.cache_clear()
+    settings.settings.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated

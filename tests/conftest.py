@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from simulator.local_aws import LOCAL_REGION, function_environment
+from simulator.local_aws import LOCAL_REGION, function_environment, reset_caches
 
 for _name, _value in {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -33,24 +33,6 @@ EVENTS = Path(__file__).parent / "events"
 def load_event(name: str) -> Any:
     """A sample event from tests/events/, e.g. load_event('connect/caller_lookup.json')."""
     return json.loads((EVENTS / name).read_text())
-
-
-def reset_caches() -> None:
-    """Forget stores, settings and cached secrets built for an earlier test's AWS."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from ivr import settings, wiring
-
-    for factory in (
-        wiring.callers,
-        wiring.transactions,
-        wiring.portal_sessions,
-        wiring.callbacks,
-        wiring.activity,
-    ):
-        factory.cache_clear()
-    settings.settings.cache_clear()
-    parameters.clear_caches()
 
 
 @pytest.fixture

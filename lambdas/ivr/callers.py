@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from ivr.errors import InvalidPhoneNumberError
+from ivr.errors import InvalidPhoneNumberError, NotFoundError
 from ivr.money import Money
 from ivr.phone import is_withheld, normalise_e164
 
@@ -89,3 +89,11 @@ def look_up_caller(raw_number: str | None, *, callers: CallerStore, region: str)
     if customer is None:
         return CallerLookup(LookupStatus.UNKNOWN, phone=phone)
     return CallerLookup(LookupStatus.FOUND, phone=phone, customer=customer)
+
+
+def balance_of(raw_number: str | None, *, callers: CallerStore, region: str) -> Money:
+    """The balance of the customer calling from ``raw_number``; NotFoundError if there is none."""
+    lookup = look_up_caller(raw_number, callers=callers, region=region)
+    if lookup.customer is None:
+        raise NotFoundError(f"no customer ({lookup.status.value})")
+    return lookup.customer.balance

@@ -161,7 +161,7 @@ def test_store_outage_is_an_error_answer_not_an_exception(lambda_context: Any) -
     # No moto here: DynamoDB is unreachable (endpoint pointed at a closed port).
     import os
 
-    from tests.conftest import reset_caches
+    from simulator.local_aws import reset_caches
 
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = "http://127.0.0.1:9"
     reset_caches()

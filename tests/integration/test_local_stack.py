@@ -35,14 +35,14 @@ def test_sample_caller_is_greeted_from_the_http_dynamodb() -> None:
     result = run_ivr("lookup", "(312) 555-0142", "--port", str(port))
     assert result.returncode == 0, result.stderr
     assert f"http://127.0.0.1:{port}" in result.stdout
-    assert "Hello Ana, welcome back." in result.stdout
-    assert "payment of $45.00 in progress" in result.stdout
+    assert "IVR: Hello Ana, welcome back to Example Bank." in result.stdout
+    assert "IVR: You have a payment of $45.00 in progress" in result.stdout
 
 
 def test_unknown_caller_gets_the_generic_greeting() -> None:
     result = run_ivr("lookup", "+44 20 7946 0999", "--port", str(free_port()))
     assert result.returncode == 0, result.stderr
-    assert "IVR: Welcome to the service line." in result.stdout
+    assert "IVR: Welcome to Example Bank." in result.stdout
 
 
 def test_tables_come_from_the_template() -> None:

@@ -1,0 +1,18 @@
+"""Account balance: what the caller owes, read out on the CheckBalance branch."""
+
+from __future__ import annotations
+
+from ivr import wiring
+from ivr.callers import balance_of
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.settings import settings
+
+
+@logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
+@connect_handler
+def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    # The number on record, as caller lookup normalised it, else the one the network delivered.
+    number = request.attributes.get("callerNumber") or request.customer_number
+    balance = balance_of(number, callers=wiring.callers(), region=settings().default_phone_region)
+    return answer(balance=str(balance), currency=balance.currency, balanceSpoken=balance.spoken())

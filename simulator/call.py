@@ -1,0 +1,75 @@
+"""One call through the local contact center: the inbound flow, the real handlers, Lex, a clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from simulator.flow_check import flow_reference_name
+from simulator.flows import CallRecord, Contact, FlowLibrary, VirtualClock, run_contact
+from simulator.lex import LexEmulator
+from simulator.paths import CONTACT_FLOWS, LEX_BOTS
+from simulator.ports import Caller
+from simulator.runtime import LocalRuntime, QueueState
+
+#: The flow a call to the main number starts in.
+ENTRY_FLOW = "inbound"
+#: The Lambda the bot alias names as its code hook (template.yaml).
+LEX_CODE_HOOK = "LexFulfilFunction"
+#: The number callers dial: a valid fictional Chicago number.
+MAIN_NUMBER = "+13125550199"
+
+
+def flow_library(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
+    """The flows in contact_flows/; a reference ``${<Name>Flow.Arn}`` names ``<name>.json``."""
+    library = FlowLibrary.from_directory(directory)
+    for name in library.names():
+        library.aliases[f"${{{flow_reference_name(name)}.Arn}}"] = name
+    return library
+
+
+@dataclass
+class CallSetup:
+    caller_number: str | None
+    start: datetime
+    queue: QueueState = field(default_factory=QueueState)
+    voice: str = "NotEnrolled"
+    open_hours: bool = True
+    entry_flow: str = ENTRY_FLOW
+    faults: dict[str, str] = field(default_factory=dict)
+
+
+def place_call(setup: CallSetup, caller: Caller, library: FlowLibrary | None = None) -> CallRecord:
+    """Run one inbound call from start to end; the handlers talk to whatever AWS is configured."""
+    clock = VirtualClock(setup.start)
+    runtime = LocalRuntime(
+        queue=setup.queue,
+        open_hours=setup.open_hours,
+        voice_result=setup.voice,
+        faults=setup.faults,
+    )
+    lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
+    contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
+    return run_contact(
+        library or flow_library(), setup.entry_flow, contact, caller, runtime, lex, clock
+    )
+
+
+def record_as_json(
+    record: CallRecord, outbox: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The call's record as `ivr call --json` prints it (a public contract: keys are only added)."""
+    return {
+        "ended": record.ended,
+        "prompts": record.prompts,
+        "inputs": record.inputs,
+        "attributes": record.attributes,
+        "blocks": record.blocks,
+        "invocations": record.invocations,
+        "outbox": outbox or [],
+        "errors": record.errors,
+        "whisper": record.whisper,
+        "events": record.events,
+    }

@@ -1,0 +1,146 @@
+"""Scripted calls: a YAML scenario (given / call / steps / expect) run against fresh local tables.
+
+The format is a public contract, documented in the README. Each scenario gets its own in-memory
+AWS (moto), its own tables built from template.yaml and its `given:` data; the call runs through
+the real flows and the real handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.call import CallSetup, place_call, record_as_json
+from simulator.flows import CallRecord
+from simulator.people import ScriptedCaller
+from simulator.runtime import QueueState
+
+_TOP_LEVEL = {"name", "description", "given", "call", "steps", "expect"}
+_VOICE = {
+    "authenticated": "Authenticated",
+    "not_authenticated": "NotAuthenticated",
+    "inconclusive": "Inconclusive",
+    "not_enrolled": "NotEnrolled",
+    "opted_out": "OptedOut",
+    "error": "Error",
+    "not_enough_speech": "NotEnoughSpeech",
+}
+
+
+class ScenarioError(ValueError):
+    """The scenario file itself is wrong (not the call it describes)."""
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    record: CallRecord
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def as_json(self) -> dict[str, Any]:
+        return {"scenario": self.name, "passed": self.passed, "failures": self.failures} | (
+            record_as_json(self.record)
+        )
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario is a mapping with given/call/steps/expect")
+    unknown = set(data) - _TOP_LEVEL
+    if unknown:
+        raise ScenarioError(f"{path}: unknown keys {sorted(unknown)}")
+    if not isinstance(data.get("call"), dict):
+        raise ScenarioError(f"{path}: `call:` is required")
+    data.setdefault("name", path.stem)
+    return data
+
+
+def _setup(call: dict[str, Any]) -> CallSetup:
+    start = datetime.fromisoformat(str(call.get("at", "2026-12-01T09:30:00-05:00")))
+    if start.tzinfo is None:
+        raise ScenarioError("call.at needs a UTC offset, e.g. 2026-12-01T09:30:00-05:00")
+    queue = call.get("queue") or {}
+    voice = str(call.get("voice", "not_enrolled"))
+    if voice not in _VOICE:
+        raise ScenarioError(f"call.voice must be one of {sorted(_VOICE)}")
+    available = queue.get("agents_available", True)
+    return CallSetup(
+        caller_number=call.get("from"),
+        start=start,
+        queue=QueueState(
+            wait_seconds=float(queue.get("wait_seconds", 30)),
+            agents_available=int(available) if not isinstance(available, bool) else int(available),
+        ),
+        voice=_VOICE[voice],
+        open_hours=bool(call.get("open_hours", True)),
+        faults={str(k): str(v) for k, v in (call.get("faults") or {}).items()},
+    )
+
+
+def check_expectations(expect: dict[str, Any], record: CallRecord) -> list[str]:
+    failures = []
+    if "ended" in expect and record.ended != str(expect["ended"]):
+        failures.append(f"expected the call to end {expect['ended']!r}, it ended {record.ended!r}")
+    for key, value in (expect.get("attributes") or {}).items():
+        actual = record.attributes.get(key)
+        if actual != str(value):
+            failures.append(f"expected attribute {key}={value!r}, got {actual!r}")
+    for fragment in expect.get("whisper") or []:
+        if not any(str(fragment).lower() in w.lower() for w in record.whisper):
+            failures.append(f"expected the agent whisper to include {fragment!r}")
+    if expect.get("errors") is not None:
+        wanted = [str(e) for e in expect["errors"]]
+        missing = [w for w in wanted if not any(w in e for e in record.errors)]
+        failures += [
+            f"expected an error mentioning {w!r}; errors: {record.errors}" for w in missing
+        ]
+    elif record.errors:
+        failures.append(f"unexpected errors: {record.errors}")
+    return failures
+
+
+@contextmanager
+def fresh_aws() -> Iterator[None]:
+    """In-memory AWS with the template's tables and secrets, for one scenario."""
+    import boto3
+    from moto import mock_aws
+
+    from simulator.local_aws import apply_environment, create_resources, reset_caches
+
+    apply_environment(None)
+    with mock_aws():
+        reset_caches()
+        create_resources(boto3.session.Session())
+        yield
+    reset_caches()
+
+
+def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
+    """Run a loaded scenario in fresh tables and check its expectations."""
+    from simulator.paths import use_lambda_path
+    from simulator.seed import load_given
+
+    use_lambda_path()
+    setup = _setup(scenario["call"])
+    caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
+    with fresh_aws():
+        load_given(scenario.get("given") or {})
+        record = place_call(setup, caller)
+    caller.finish()
+    failures = caller.failures + check_expectations(scenario.get("expect") or {}, record)
+    return ScenarioResult(str(scenario["name"]), record, failures)
+
+
+def run_file(path: Path) -> ScenarioResult:
+    return run_scenario(load(path))
