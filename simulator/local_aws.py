@@ -55,6 +55,7 @@ def apply_environment(endpoint_url: str | None) -> dict[str, str]:
         # boto3's own convention: every client, PynamoDB's included, picks this up.
         env["AWS_ENDPOINT_URL"] = endpoint_url
     env.update(function_environment())
+    env["NOTIFIER"] = "local"  # SMS and e-mail land in the local outbox, never on a phone
     os.environ.update(env)
     return env
 
@@ -109,6 +110,8 @@ def reset_caches() -> None:
         wiring.portal_sessions,
         wiring.callbacks,
         wiring.activity,
+        wiring.notifier,
+        wiring.local_outbox,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

@@ -42,6 +42,7 @@ class ScenarioResult:
     name: str
     record: CallRecord
     failures: list[str] = field(default_factory=list)
+    outbox: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -49,7 +50,7 @@ class ScenarioResult:
 
     def as_json(self) -> dict[str, Any]:
         return {"scenario": self.name, "passed": self.passed, "failures": self.failures} | (
-            record_as_json(self.record)
+            record_as_json(self.record, self.outbox)
         )
 
 
@@ -135,11 +136,17 @@ def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
     setup = _setup(scenario["call"])
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     with fresh_aws():
+        from ivr import wiring
+
         load_given(scenario.get("given") or {})
         record = place_call(setup, caller)
+        outbox = [
+            {"channel": m["channel"], "to": m["to"], "text": m["text"]}
+            for m in wiring.local_outbox().messages()
+        ]
     caller.finish()
     failures = caller.failures + check_expectations(scenario.get("expect") or {}, record)
-    return ScenarioResult(str(scenario["name"]), record, failures)
+    return ScenarioResult(str(scenario["name"]), record, failures, outbox)
 
 
 def run_file(path: Path) -> ScenarioResult:

@@ -21,6 +21,7 @@ for _name, _value in {
     "AWS_REGION": LOCAL_REGION,
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "ivr-tests",
+    "NOTIFIER": "local",
     **function_environment(),
 }.items():
     os.environ[_name] = _value

@@ -35,3 +35,9 @@ class NotFoundError(IvrError):
     """The item the request names does not exist."""
 
     code = "NotFound"
+
+
+class NotificationError(IvrError):
+    """An SMS or e-mail could not be handed to the provider."""
+
+    code = "NotificationFailed"

@@ -18,6 +18,11 @@ class Settings:
     pepper_secret_id: str
     #: Seconds Powertools parameters keep a fetched secret before asking again.
     secret_max_age: int
+    #: Which Notifier sends SMS and e-mail: "aws" (End User Messaging SMS + SES v2),
+    #: "pinpoint" (legacy SendMessages) or "local" (the local outbox).
+    notifier: str
+    #: JSON-lines file of the local outbox; empty keeps messages in memory.
+    local_outbox_path: str
 
 
 @cache
@@ -29,4 +34,6 @@ def settings() -> Settings:
         contact_center_timezone=env.get("CONTACT_CENTER_TIMEZONE", "America/New_York"),
         pepper_secret_id=env.get("PEPPER_SECRET_ID", "ivr/pepper"),
         secret_max_age=int(env.get("SECRET_MAX_AGE_SECONDS", "300")),
+        notifier=env.get("NOTIFIER", "aws").lower(),
+        local_outbox_path=env.get("LOCAL_OUTBOX_PATH", ""),
     )

@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from ivr.activity import ActivityLog
     from ivr.callbacks import CallbackStore
     from ivr.callers import CallerStore
+    from ivr.messaging.outbox import LocalOutbox
+    from ivr.notify import Notifier
     from ivr.portal import PortalSessionStore
     from ivr.transactions import TransactionStore
 
@@ -57,3 +59,25 @@ def pepper() -> bytes:
     config = settings()
     value = parameters.get_secret(config.pepper_secret_id, max_age=config.secret_max_age)
     return value.encode() if isinstance(value, str) else bytes(value)
+
+
+@cache
+def notifier() -> Notifier:
+    """The sender chosen by ``NOTIFIER``; the AWS adapters arrive with the payments issue."""
+    from ivr.settings import settings
+
+    config = settings()
+    if config.notifier == "local":
+        return local_outbox()
+    raise ValueError(f"unknown NOTIFIER {config.notifier!r}")
+
+
+@cache
+def local_outbox() -> LocalOutbox:
+    from pathlib import Path
+
+    from ivr.messaging.outbox import LocalOutbox
+    from ivr.settings import settings
+
+    path = settings().local_outbox_path
+    return LocalOutbox(Path(path) if path else None)

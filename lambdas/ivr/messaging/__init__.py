@@ -1,0 +1,1 @@
+"""Senders for the Notifier port: AWS End User Messaging SMS, SES v2, Pinpoint (legacy), local."""
