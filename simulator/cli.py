@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     flow_commands = flows.add_subparsers(dest="flows_command", required=True)
     lint = flow_commands.add_parser("lint", help="check every flow in contact_flows/")
     lint.set_defaults(func=_cmd_flows_lint)
+    from deploy.cli import add_commands
+
+    add_commands(flow_commands)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Deployment helpers for what CloudFormation does not do well: moving flows between instances."""
