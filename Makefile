@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat lambdas/requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 DYNAMODB_PORT ?= 8765
 
-.PHONY: run test lint type cfn pytest format bench pr venv clean
+.PHONY: run test lint type cfn pytest format bench build pr venv clean
 
 run: venv ## Start the local contact center (embedded DynamoDB over HTTP + sample data + a call)
 	$(VENV)/bin/ivr run --port $(DYNAMODB_PORT)
@@ -38,7 +38,16 @@ cfn:
 pytest:
 	$(PY) -m pytest
 
-pr: test
+build: venv ## Stage the shared Lambda artifact in build/artifact and import every handler from it
+	rm -rf build/artifact
+	$(PY) -m deploy.build build/artifact --platform manylinux2014_aarch64
+	rm -rf build/smoke && $(PY) -m deploy.build build/smoke --smoke
+
+# SAM's makefile build method (Metadata: BuildMethod: makefile) calls build-<LogicalId>.
+build-%:
+	$(PYTHON) -m deploy.build "$(ARTIFACTS_DIR)" --platform manylinux2014_aarch64
+
+pr: test build
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -1,0 +1,68 @@
+"""Stage the one Lambda artifact every function shares: lambdas/ (handlers + the ivr package),
+templates/ beside it, and the runtime dependencies; nothing from tests/, portal/ or simulator/.
+
+`make build` runs it into build/artifact; SAM's makefile build method runs it (through the
+Makefile's `build-%` target) into $ARTIFACTS_DIR. `--smoke` then imports every handler named in
+template.yaml from the artifact alone, with Python's site-packages switched off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt")
+
+
+def stage(target: Path, *, install: bool = True, platform: str | None = None) -> Path:
+    """Copy the code and install the pinned runtime dependencies into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "lambdas", target, dirs_exist_ok=True, ignore=_IGNORED)
+    templates = ROOT / "templates"
+    if templates.is_dir():
+        shutil.copytree(templates, target / "templates", dirs_exist_ok=True, ignore=_IGNORED)
+    if install:
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        command += ["-r", str(ROOT / "lambdas" / "requirements.txt"), "--target", str(target)]
+        if platform:  # e.g. manylinux2014_aarch64 for the arm64 functions, Python 3.12
+            command += ["--platform", platform, "--python-version", "3.12"]
+            command += ["--only-binary=:all:", "--implementation", "cp"]
+        subprocess.run(command, check=True)
+    return target
+
+
+def smoke(artifact: Path, handlers: list[str]) -> None:
+    """Import each 'module.function' with only the artifact on the path (no site-packages)."""
+    code = (
+        "import importlib, sys\n"
+        f"sys.path.insert(0, {str(artifact)!r})\n"
+        "for handler in sys.argv[1:]:\n"
+        "    module, name = handler.rsplit('.', 1)\n"
+        "    assert callable(getattr(importlib.import_module(module), name)), handler\n"
+        "    print('imported', handler)\n"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-S", "-I", "-c", code, *handlers], check=True, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--platform", help="install wheels for this platform (cross-build)")
+    parser.add_argument("--smoke", action="store_true", help="import every handler afterwards")
+    args = parser.parse_args(argv)
+    stage(args.target, platform=args.platform)
+    if args.smoke:
+        sys.path.insert(0, str(ROOT))
+        from simulator.template import function_handlers
+
+        smoke(args.target, sorted(set(function_handlers().values())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
