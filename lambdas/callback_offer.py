@@ -1,0 +1,36 @@
+"""Callback offer: what the IVR can offer this caller - their zone, and any pending callback."""
+
+from __future__ import annotations
+
+from ivr import wiring
+from ivr.callbacks import who_to_call
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.settings import settings
+
+#: The queue callbacks go to when the flow names none.
+DEFAULT_QUEUE = "BasicQueue"
+
+
+@logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
+@connect_handler
+def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    config = settings()
+    phone, zone_name = who_to_call(
+        request.attributes.get("callerNumber") or request.customer_number,
+        callers=wiring.callers(),
+        region=config.default_phone_region,
+        contact_center_zone=config.contact_center_timezone,
+    )
+    queue = request.parameters.get("queue") or DEFAULT_QUEUE
+    pending = wiring.callback_service().pending(phone, queue)
+    logger.info("callback offer", extra={"hasPending": pending is not None})
+    return answer(
+        callerNumber=phone,
+        timezone=zone_name,
+        hasPending=pending is not None,
+        # Always present (empty when none): the flow copies them into contact attributes.
+        pendingCallbackId=pending.callback_id if pending else "",
+        pendingKind=pending.kind.value if pending else "",
+        pendingSpoken=pending.spoken() if pending else "",
+    )

@@ -1,0 +1,151 @@
+"""Callbacks in the local contact center: seed them, check them after a call, sweep on demand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from simulator.paths import use_lambda_path
+
+#: When seeded callbacks were "asked for": before any scenario's call.
+SEEDED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def stored_callbacks() -> list[Any]:
+    """Every callback in the local table, oldest first (a scan: the local stack only)."""
+    use_lambda_path()
+    from ivr.store.callbacks import callback_from_item
+    from ivr.store.tables import CallbackItem
+
+    items = [
+        callback_from_item(item)
+        for item in CallbackItem.scan()
+        if not item.callback_id.startswith(("pending#", "slot#"))
+    ]
+    return sorted(items, key=lambda c: (c.created_at or c.call_at, c.callback_id))
+
+
+def seed_callbacks(specs: list[dict[str, Any]] | None) -> None:
+    """`given.callbacks`: pending callbacks booked before the call, through the real store."""
+    use_lambda_path()
+    from ivr import wiring
+    from ivr.callbacks import Callback, CallbackKind, CallbackStatus
+    from ivr.phone import normalise_e164
+    from ivr.settings import settings
+
+    service = wiring.callback_service()
+    for number, spec in enumerate(specs or []):
+        at = datetime.fromisoformat(str(spec["at"]))
+        if at.tzinfo is None:
+            raise ValueError("given.callbacks[].at needs a UTC offset")
+        kind = CallbackKind(str(spec.get("kind", "scheduled")))
+        scheduled = kind is CallbackKind.SCHEDULED
+        callback = Callback(
+            callback_id=str(spec.get("id") or f"seeded-{number}"),
+            phone=normalise_e164(str(spec["phone"]), "US"),
+            queue=str(spec.get("queue", "BasicQueue")),
+            call_at=at.astimezone(UTC),
+            timezone=str(spec.get("timezone") or settings().contact_center_timezone),
+            status=CallbackStatus.SCHEDULED if scheduled else CallbackStatus.QUEUED,
+            kind=kind,
+            due_at=at.astimezone(UTC) if scheduled else None,
+            contact_id="seed",
+            created_at=SEEDED_AT,
+        )
+        slot = service.slot(callback.queue, callback.call_at) if scheduled else None
+        until = None if scheduled else at + service.policy.queued_window
+        service.store.schedule(callback, now=SEEDED_AT, pending_until=until, slot=slot)
+
+
+def _local(instant: datetime, zone: str) -> str:
+    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def describe(callback: Any) -> dict[str, str]:
+    """A callback as scenarios and the CLI show it: its time on the caller's own clock."""
+    return {
+        "status": callback.status.value,
+        "kind": callback.kind.value,
+        "due": _local(callback.call_at, callback.timezone),
+        "timezone": callback.timezone,
+        "phone": callback.phone,
+        "queue": callback.queue,
+    }
+
+
+def check_callback_expectations(expect: dict[str, Any]) -> list[str]:
+    """`expect.callbacks`: the stored callbacks, oldest first, each a subset match."""
+    if "callbacks" not in expect:
+        return []
+    wanted = list(expect.get("callbacks") or [])
+    actual = [describe(c) for c in stored_callbacks()]
+    if len(wanted) != len(actual):
+        return [f"expected {len(wanted)} callback(s), found {len(actual)}: {actual}"]
+    failures = []
+    for index, (spec, found) in enumerate(zip(wanted, actual, strict=True)):
+        for key, value in spec.items():
+            if found.get(str(key)) != str(value):
+                failures.append(f"callback {index}: expected {key}={value!r}, got {found}")
+    return failures
+
+
+def sweep_at(at: datetime) -> tuple[Any, list[dict[str, str]]]:
+    """Run the sweeper against the configured tables at ``at``; the report and the calls made."""
+    use_lambda_path()
+    from ivr import clock, wiring
+    from ivr.callbacks import sweep_due_callbacks
+    from ivr.dialer import LocalDialer
+
+    dialer = LocalDialer()
+    with clock.installed(lambda: at):
+        report = sweep_due_callbacks(
+            store=wiring.callbacks(), dialer=dialer, policy=wiring.callback_policy(), now=at
+        )
+    return report, dialer.calls()
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def sweep_command(at_text: str, port: int) -> int:
+    """`ivr callbacks sweep --at TIME`: sweep the local tables (a running `ivr run`'s, else a
+    fresh local stack with the sample data) as if the clock read TIME; print what was dialled."""
+    try:
+        at = datetime.fromisoformat(at_text)
+    except ValueError:
+        print(f"--at {at_text!r} is not an ISO time, e.g. 2026-12-02T15:00:00-05:00")
+        return 2
+    if at.tzinfo is None:
+        print("--at needs a UTC offset, e.g. 2026-12-02T15:00:00-05:00")
+        return 2
+    server = None
+    if _listening(port):
+        from simulator.local_aws import apply_environment, reset_caches
+
+        apply_environment(f"http://127.0.0.1:{port}")
+        use_lambda_path()
+        reset_caches()
+        print(f"Sweeping the running local stack on port {port} at {at.isoformat()}.")
+    else:
+        from simulator.cli import start_local_stack
+
+        server = start_local_stack(port, quiet_lambdas=True)
+    try:
+        report, calls = sweep_at(at)
+    finally:
+        if server is not None:
+            server.stop()
+    for call in calls:
+        when, callback_id = call["callbackTimeSpoken"], call["callbackId"]
+        print(f"  dialled {call['to']} for {when} (callback {callback_id})")
+    print(
+        f"{len(report.dialled)} dialled, {len(report.retried)} to retry, {len(report.failed)} "
+        f"failed, {len(report.deferred)} waiting for opening hours; {report.read} item(s) read"
+    )
+    return 0
