@@ -1,0 +1,60 @@
+"""Enrolment codes: text a one-time code to the number on record, then check what was typed.
+
+Actions (LambdaInvocationAttributes ``action``): ``send``; ``check`` with ``answer`` =
+``$.StoredCustomerInput`` and ``try`` = ``$.Attributes.codeTry``. Only a caller who passed the
+keypad question in this call gets a code; the code goes to the number on record, never to one
+given during the call.
+"""
+
+from __future__ import annotations
+
+from ivr import clock, wiring
+from ivr.auth import (
+    CODE_ATTEMPTS,
+    CodeServices,
+    check_enrolment_code,
+    send_enrolment_code,
+    typed_digits,
+)
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.errors import MalformedEventError, NotFoundError
+from ivr.observability import CONNECT_CONTACT_ID, logger
+
+
+def _services() -> CodeServices:
+    return CodeServices(
+        store=wiring.auth_store(),
+        notifier=wiring.notifier(),
+        activity=wiring.activity(),
+        pepper=wiring.pepper(),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
+@connect_handler
+def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    action = request.parameters.get("action", "")
+    if action == "send":
+        number = request.attributes.get("callerNumber") or ""
+        customer = wiring.callers().find_by_phone(number) if number.startswith("+") else None
+        if customer is None:
+            raise NotFoundError("no customer on record for this call")
+        verdict = send_enrolment_code(
+            request.contact_id, customer, services=_services(), now=clock.now()
+        )
+    elif action == "check":
+        verdict = check_enrolment_code(
+            request.contact_id,
+            request.parameters.get("try") or request.attributes.get("codeTry", "1"),
+            typed_digits(request.parameters.get("answer", ""), decrypter=wiring.input_decrypter()),
+            services=_services(),
+            now=clock.now(),
+        )
+    else:
+        raise MalformedEventError("action must be send or check")
+    logger.info("enrolment code", extra={"result": verdict.result.value})
+    return answer(
+        result=verdict.result.value,
+        triesLeft=verdict.tries_left,
+        nextTry=CODE_ATTEMPTS + 1 - verdict.tries_left if verdict.tries_left else None,
+    )

@@ -1,0 +1,116 @@
+"""Authentication state and circuit breakers, against the in-memory fakes AND DynamoDB (moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ivr.auth import CodeStatus, ContactAuth, CustomerFailures, OneTimeCode
+from ivr.callers import VoiceEnrolment
+from ivr.errors import ConflictError, NotFoundError
+from tests import fakes
+from tests.integration.test_stores import ana
+
+T0 = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
+
+
+@dataclass
+class Stores:
+    auth: Any
+    circuits: Any
+    callers: Any
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
+    if request.param == "fake":
+        yield Stores(fakes.FakeAuthStore(), fakes.FakeCircuitStore(), fakes.FakeCallerStore())
+        return
+    request.getfixturevalue("aws")
+    from ivr.store.auth import DynamoAuthStore
+    from ivr.store.callers import DynamoCallerStore
+    from ivr.store.circuit import DynamoCircuitStore
+
+    yield Stores(DynamoAuthStore(), DynamoCircuitStore(), DynamoCallerStore())
+
+
+def test_customer_failures_come_back_as_saved(stores: Stores) -> None:
+    state = CustomerFailures("+13125550142", {"c1#1": T0, "c2#1": T0 + timedelta(hours=1)}, None, 1)
+    stores.auth.save_customer_failures(state, expected_version=0)
+    assert stores.auth.customer_failures("+13125550142") == state
+    assert stores.auth.customer_failures("+12025550100") is None
+
+
+def test_a_stale_version_cannot_overwrite_failures(stores: Stores) -> None:
+    first = CustomerFailures("+13125550142", {"c1#1": T0}, None, 1)
+    stores.auth.save_customer_failures(first, expected_version=0)
+    with pytest.raises(ConflictError):
+        stores.auth.save_customer_failures(replace(first, failures={}), expected_version=0)
+    locked = CustomerFailures("+13125550142", {"c1#1": T0, "c2#1": T0}, T0, 2)
+    stores.auth.save_customer_failures(locked, expected_version=1)
+    with pytest.raises(ConflictError):
+        stores.auth.save_customer_failures(replace(locked, version=3), expected_version=1)
+    assert stores.auth.customer_failures("+13125550142") == locked
+
+
+def test_contact_state_keeps_what_the_call_proved(stores: Stores) -> None:
+    state = ContactAuth("contact-1", {"contact-1#1": T0}, True, True, "+13125550142", 1)
+    stores.auth.save_contact(state, expected_version=0)
+    assert stores.auth.contact("contact-1") == state
+    assert stores.auth.contact("contact-2") is None
+
+
+def test_one_time_code_is_stored_as_a_hash_with_its_tries(stores: Stores) -> None:
+    code = OneTimeCode(
+        contact_id="contact-1",
+        phone="+13125550142",
+        salt="salt",
+        code_hash="hmac-of-code",
+        issued_at=T0,
+        expires_at=T0 + timedelta(minutes=10),
+        sent=True,
+        version=1,
+    )
+    stores.auth.save_one_time_code(code, expected_version=0)
+    assert stores.auth.one_time_code("contact-1") == code
+    wrong = replace(code, wrong_tries=frozenset({"contact-1#1"}), version=2)
+    stores.auth.save_one_time_code(wrong, expected_version=1)
+    with pytest.raises(ConflictError):
+        stores.auth.save_one_time_code(replace(code, status=CodeStatus.CONFIRMED), 1)
+    assert stores.auth.one_time_code("contact-1") == wrong
+
+
+def test_voice_enrolment_is_recorded_without_touching_the_balance(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.callers.set_voice_enrolment("+13125550142", VoiceEnrolment.OPTED_OUT)
+    customer = stores.callers.find_by_phone("+13125550142")
+    assert customer.voice_enrolment is VoiceEnrolment.OPTED_OUT
+    assert customer.balance == ana().balance
+    with pytest.raises(NotFoundError):
+        stores.callers.set_voice_enrolment("+12025550100", VoiceEnrolment.ENROLLED)
+
+
+def test_circuit_opens_at_the_threshold_and_a_success_closes_it(stores: Stores) -> None:
+    limits = {"threshold": 3, "open_for": timedelta(seconds=30), "forget": timedelta(minutes=5)}
+    assert stores.circuits.read("voice") is None
+    for _ in range(2):
+        assert not stores.circuits.record_failure("voice", now=T0, **limits).is_open(T0)
+    opened = stores.circuits.record_failure("voice", now=T0, **limits)
+    assert opened.is_open(T0)
+    assert not opened.is_open(T0 + timedelta(seconds=31))
+    assert stores.circuits.read("voice").failures == 3
+    stores.circuits.reset("voice")
+    assert stores.circuits.read("voice") is None
+
+
+def test_a_failure_after_the_open_time_opens_the_circuit_again(stores: Stores) -> None:
+    limits = {"threshold": 2, "open_for": timedelta(seconds=30), "forget": timedelta(minutes=5)}
+    for _ in range(2):
+        stores.circuits.record_failure("voice", now=T0, **limits)
+    later = T0 + timedelta(seconds=40)
+    again = stores.circuits.record_failure("voice", now=later, **limits)
+    assert again.is_open(later)
