@@ -30,3 +30,40 @@ class Notifier(Protocol):
 
         Raises NotificationError when the provider refuses or cannot be reached.
         """
+
+
+class MessageQueue(Protocol):
+    def enqueue(self, message: OutgoingMessage) -> None:
+        """Put the message on the sending queue (the sender function sends it once).
+
+        Raises NotificationError when the queue cannot be reached.
+        """
+
+
+def message_to_json(message: OutgoingMessage) -> dict[str, str | None]:
+    return {
+        "channel": message.channel.value,
+        "to": message.to,
+        "text": message.text,
+        "idempotencyKey": message.idempotency_key,
+        "subject": message.subject,
+        "html": message.html,
+    }
+
+
+def message_from_json(data: object) -> OutgoingMessage:
+    """The message a queue record carries; ValueError for anything else."""
+    if not isinstance(data, dict):
+        raise ValueError("a queued message is a JSON object")
+    fields = {k: data.get(k) for k in ("channel", "to", "text", "idempotencyKey")}
+    if not all(isinstance(v, str) and v for v in fields.values()):
+        raise ValueError("a queued message needs channel, to, text and idempotencyKey")
+    subject, html = data.get("subject"), data.get("html")
+    return OutgoingMessage(
+        channel=Channel(str(fields["channel"])),
+        to=str(fields["to"]),
+        text=str(fields["text"]),
+        idempotency_key=str(fields["idempotencyKey"]),
+        subject=subject if isinstance(subject, str) else None,
+        html=html if isinstance(html, str) else None,
+    )

@@ -1,4 +1,10 @@
-"""Payment transactions: opened by MakePayment, settled once, offered again when left open."""
+"""Payment transactions: opened by MakePayment, settled once, offered again when left unfinished.
+
+open -> complete | failed | abandoned, each move a conditional write from open, so a duplicate or
+late update cannot move a settled transaction again. An abandoned payment stays marked on its
+customer (caller lookup still finds it in one read); picking it up again opens a new transaction
+in its place (``resume``), so a late update from the abandoned call cannot touch the new one.
+"""
 
 from __future__ import annotations
 
@@ -60,4 +66,11 @@ class TransactionStore(Protocol):
         at: datetime,
         card: CardSummary | None = None,
     ) -> Transaction:
-        """open -> complete/failed/abandoned, once; ConflictError if it is no longer open."""
+        """open -> complete/failed/abandoned, once; ConflictError if it is no longer open.
+
+        Complete and failed clear the customer's mark; abandoned keeps it, so the next call is
+        offered to pick the payment up."""
+
+    def resume(self, abandoned_id: str, transaction: Transaction) -> None:
+        """Open ``transaction`` in place of the customer's abandoned one: the mark moves to it.
+        ConflictError unless ``abandoned_id`` is abandoned and still the customer's mark."""

@@ -50,24 +50,7 @@ class DynamoTransactionStore:
         return TransactWrite(connection=self._connection)
 
     def open(self, transaction: Transaction) -> None:
-        item = TransactionItem(
-            transaction.payment_id,
-            customer_phone=transaction.customer_phone,
-            amount_minor=transaction.amount.minor,
-            currency=transaction.amount.currency,
-            channel=transaction.channel.value,
-            status=TransactionStatus.OPEN.value,
-            created_at=transaction.created_at,
-            updated_at=transaction.updated_at,
-            contact_id=transaction.contact_id,
-        )
-        mark = OpenTransactionAttribute(
-            payment_id=transaction.payment_id,
-            amount_minor=transaction.amount.minor,
-            currency=transaction.amount.currency,
-            channel=transaction.channel.value,
-            opened_at=transaction.created_at,
-        )
+        item, mark = _new_item(transaction)
         customer = CustomerItem(transaction.customer_phone)
         with translated("open transaction"), self._transaction() as write:
             write.save(item, condition=TransactionItem.payment_id.does_not_exist())
@@ -76,6 +59,24 @@ class DynamoTransactionStore:
                 actions=[CustomerItem.open_transaction.set(mark)],
                 condition=CustomerItem.phone.exists()
                 & CustomerItem.open_transaction.does_not_exist(),
+            )
+
+    def resume(self, abandoned_id: str, transaction: Transaction) -> None:
+        item, mark = _new_item(transaction)
+        customer = CustomerItem(transaction.customer_phone)
+        with translated("resume transaction"), self._transaction() as write:
+            # All three hold at write time or nothing is written: the old payment is abandoned,
+            # the new id is unused, and the customer's mark still names the old payment.
+            write.condition_check(
+                TransactionItem,
+                abandoned_id,
+                condition=TransactionItem.status == TransactionStatus.ABANDONED.value,
+            )
+            write.save(item, condition=TransactionItem.payment_id.does_not_exist())
+            write.update(
+                customer,
+                actions=[CustomerItem.open_transaction.set(mark)],
+                condition=_open_mark_is(abandoned_id),
             )
 
     def get(self, payment_id: str) -> Transaction | None:
@@ -112,17 +113,42 @@ class DynamoTransactionStore:
                 TransactionItem.card_last4.set(card.last4),
                 TransactionItem.processor_token.set(card.processor_token),
             ]
+        is_open = TransactionItem.status == TransactionStatus.OPEN.value
+        if status is TransactionStatus.ABANDONED:
+            # The mark stays on the customer: the next call's lookup offers to pick it up.
+            with translated("abandon transaction"):
+                TransactionItem(payment_id).update(actions=actions, condition=is_open)
+            return replace(current, status=status, updated_at=at, card=card or current.card)
         with translated("settle transaction"), self._transaction() as write:
             # Both conditions are checked at write time: a duplicate or late update cannot move a
             # settled transaction again, whatever the read above saw.
-            write.update(
-                TransactionItem(payment_id),
-                actions=actions,
-                condition=TransactionItem.status == TransactionStatus.OPEN.value,
-            )
+            write.update(TransactionItem(payment_id), actions=actions, condition=is_open)
             write.update(
                 CustomerItem(current.customer_phone),
                 actions=[CustomerItem.open_transaction.remove()],
                 condition=_open_mark_is(payment_id),
             )
         return replace(current, status=status, updated_at=at, card=card or current.card)
+
+
+def _new_item(transaction: Transaction) -> tuple[TransactionItem, OpenTransactionAttribute]:
+    """A new open transaction's item, and the mark its customer carries while it is unfinished."""
+    item = TransactionItem(
+        transaction.payment_id,
+        customer_phone=transaction.customer_phone,
+        amount_minor=transaction.amount.minor,
+        currency=transaction.amount.currency,
+        channel=transaction.channel.value,
+        status=TransactionStatus.OPEN.value,
+        created_at=transaction.created_at,
+        updated_at=transaction.updated_at,
+        contact_id=transaction.contact_id,
+    )
+    mark = OpenTransactionAttribute(
+        payment_id=transaction.payment_id,
+        amount_minor=transaction.amount.minor,
+        currency=transaction.amount.currency,
+        channel=transaction.channel.value,
+        opened_at=transaction.created_at,
+    )
+    return item, mark

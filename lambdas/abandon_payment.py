@@ -1,0 +1,28 @@
+"""The caller hung up: their unfinished payment is abandoned (the payment disconnect flow's
+InvokeLambdaFunction), unless its portal link still works; the next call offers to pick it up."""
+
+from __future__ import annotations
+
+from ivr import clock, wiring
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.checkout import abandon_unfinished_payment
+from ivr.errors import MalformedEventError
+from ivr.observability import CONNECT_CONTACT_ID, logger
+
+
+@logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
+@connect_handler
+def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    payment_id = request.attributes.get("paymentId")
+    if not payment_id:
+        raise MalformedEventError("no paymentId attribute")
+    outcome = abandon_unfinished_payment(
+        payment_id,
+        contact_id=request.contact_id,
+        portal_session_id=request.attributes.get("portalSessionId"),
+        now=clock.now(),
+        transactions=wiring.transactions(),
+        sessions=wiring.portal_sessions(),
+    )
+    logger.info("call ended", extra={"paymentId": payment_id, "payment": outcome.value})
+    return answer(payment=outcome.value)

@@ -1,0 +1,1 @@
+"""Payment processor adapters (the sandbox locally; a real gateway adapter goes beside it)."""

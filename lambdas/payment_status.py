@@ -1,0 +1,26 @@
+"""Payment status, polled by the waiting flow every 10 seconds (InvokeLambdaFunction)."""
+
+from __future__ import annotations
+
+from ivr import clock, wiring
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.checkout import payment_state
+from ivr.errors import MalformedEventError
+from ivr.observability import CONNECT_CONTACT_ID, logger
+
+
+@logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
+@connect_handler
+def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    session_id = request.attributes.get("portalSessionId") or request.parameters.get(
+        "portalSessionId"
+    )
+    if not session_id:
+        raise MalformedEventError("no portalSessionId")
+    state = payment_state(
+        session_id,
+        now=clock.now(),
+        sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
+    )
+    return answer(paymentStatus=state.value)

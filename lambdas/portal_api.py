@@ -1,0 +1,205 @@
+"""The payment portal's API: API Gateway REST proxy -> Powertools resolver (portal/openapi.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError
+
+from ivr import clock, wiring
+from ivr.activity import ActivityEvent
+from ivr.channels.api import header, problem, reject_before_routing, with_security_headers
+from ivr.checkout import (
+    ReplayError,
+    SessionRefusedError,
+    payment_state,
+    submit_portal_payment,
+)
+from ivr.errors import IvrError
+from ivr.observability import logger
+from ivr.payments import ChargeStatus, InvalidAmountError, InvalidCardError
+from ivr.portal import PortalNotice, PortalSession, api_token, api_token_valid, verify_pin
+from ivr.settings import settings
+
+app = APIGatewayRestResolver(
+    cors=CORSConfig(
+        allow_origin=settings().portal_base_url,
+        allow_headers=["Content-Type", "Authorization", "X-Portal-Request"],
+        max_age=600,
+    )
+)
+
+REFUSED_MESSAGE = (
+    "We couldn't open this payment with that PIN. Check the 6-digit PIN you heard on the call "
+    "and try again. A link stops working after 5 wrong PINs or 10 minutes: if it has, stay on "
+    "the line and ask for a new link, or press 0 to speak to an agent."
+)
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+def _refused() -> Response[Any]:
+    """Unknown, expired, locked, used, wrong PIN: one answer, so it is no oracle."""
+    return _json(403, {"error": "link_not_usable", "message": REFUSED_MESSAGE})
+
+
+def _body() -> dict[str, Any]:
+    try:
+        body = app.current_event.json_body
+    except Exception as exc:  # json.JSONDecodeError and friends
+        raise BadRequestError("The body is not JSON.") from exc
+    if not isinstance(body, dict):
+        raise BadRequestError("The body must be a JSON object.")
+    return body
+
+
+def _text(body: dict[str, Any], key: str, limit: int = 200) -> str:
+    value = body.get(key)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _authorised_session(session_id: str) -> PortalSession | None:
+    bearer = header(app.current_event.raw_event, "authorization")
+    token = bearer[7:] if bearer.lower().startswith("bearer ") else ""
+    now = clock.now()
+    if not token or not api_token_valid(session_id, token, wiring.pepper(), now):
+        return None
+    session = wiring.portal_sessions().get(session_id)
+    if session is None or now >= session.expires_at:
+        return None
+    return session
+
+
+def _note(session: PortalSession, text: str) -> None:
+    """What the customer did on the portal, for the agent's timeline (best effort)."""
+    try:
+        wiring.activity().append(ActivityEvent(session.contact_id, clock.now(), "portal", text))
+    except IvrError as error:
+        logger.warning("portal activity not recorded", extra={"errorCode": error.code})
+
+
+def _summary(session: PortalSession) -> dict[str, Any]:
+    txn = wiring.transactions().get(session.payment_id)
+    customer = wiring.callers().find_by_phone(session.customer_phone)
+    name = f"{customer.first_name} {customer.last_name[:1]}." if customer else ""
+    return {
+        "amount": str(txn.amount) if txn else "",
+        "amountDisplay": txn.amount.spoken() if txn else "",
+        "currency": txn.amount.currency if txn else "",
+        "name": name,
+        "expiresAt": session.expires_at.isoformat(),
+    }
+
+
+@app.post("/sessions/<session_id>/verify")
+def verify(session_id: str) -> Response[Any]:
+    body = _body()
+    session = verify_pin(
+        session_id,
+        _text(body, "token", 100),
+        _text(body, "pin", 12),
+        sessions=wiring.portal_sessions(),
+        pepper=wiring.pepper(),
+        now=clock.now(),
+    )
+    if session is None:
+        return _refused()
+    _note(session, "portal: PIN accepted, payment page opened")
+    return _json(200, {"apiToken": api_token(session, wiring.pepper()), **_summary(session)})
+
+
+@app.get("/sessions/<session_id>")
+def status(session_id: str) -> Response[Any]:
+    session = _authorised_session(session_id)
+    if session is None:
+        return _refused()
+    state = payment_state(
+        session_id,
+        now=clock.now(),
+        sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
+    )
+    return _json(200, {"status": state.value, **_summary(session)})
+
+
+@app.post("/sessions/<session_id>/payment")
+def pay(session_id: str) -> Response[Any]:
+    session = _authorised_session(session_id)
+    if session is None:
+        return _refused()
+    body = _body()
+    card_token, name = _text(body, "cardToken", 100), _text(body, "name", 100)
+    missing = [field for field, value in (("card", card_token), ("name", name)) if not value]
+    if missing:
+        # The waiting IVR asks the caller to complete every field.
+        wiring.portal_sessions().set_notice(session_id, PortalNotice.INCOMPLETE)
+        _note(session, f"portal: submitted without {' and '.join(missing)}")
+        return _json(
+            422, {"error": "incomplete", "message": "Complete every field.", "missing": missing}
+        )
+    try:
+        outcome = submit_portal_payment(
+            session,
+            card_token,
+            now=clock.now(),
+            sessions=wiring.portal_sessions(),
+            transactions=wiring.transactions(),
+            callers=wiring.callers(),
+            processor=wiring.payment_processor(),
+            queue=wiring.message_queue(),
+        )
+    except ReplayError:
+        return _json(409, {"error": "already_used", "message": "This payment was already made."})
+    except SessionRefusedError:
+        return _refused()
+    except (InvalidCardError, InvalidAmountError):
+        return _json(400, {"error": "invalid_card", "message": "Check the card details."})
+    result = {
+        "status": outcome.status.value,
+        "amountDisplay": outcome.amount.spoken(),
+        "last4": outcome.last4,
+        "reference": outcome.reference,
+    }
+    shown = f"{outcome.amount.spoken()} with the card ending {outcome.last4}"
+    if outcome.status is ChargeStatus.DECLINED:
+        _note(session, f"portal: card declined for {shown}")
+        return _json(402, {**result, "error": "declined", "message": "The card was declined."})
+    _note(session, f"portal: payment of {shown} approved, reference {outcome.reference}")
+    return _json(200, result)
+
+
+@app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
+def domain_error(error: IvrError) -> Response[Any]:
+    logger.warning("portal request refused", extra={"errorCode": error.code})
+    return _json(503, {"error": "unavailable", "message": "Please try again in a moment."})
+
+
+@app.exception_handler(BadRequestError)  # type: ignore[untyped-decorator]
+def bad_request(error: BadRequestError) -> Response[Any]:
+    return _json(400, {"error": "bad_request", "message": str(error)})
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def unexpected(error: Exception) -> Response[Any]:
+    logger.exception("unexpected portal failure")
+    return _json(500, {"error": "internal", "message": "Something went wrong."})
+
+
+@app.not_found
+def not_found(error: Exception) -> Response[Any]:
+    return _json(404, {"error": "not_found", "message": "No such resource."})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    rejected = reject_before_routing(event)
+    if rejected is not None:
+        return with_security_headers(rejected)
+    try:
+        return with_security_headers(app.resolve(event, context))
+    except Exception:
+        logger.exception("portal request failed outside the router")
+        return with_security_headers(problem(500, "internal", "Something went wrong."))

@@ -1,0 +1,45 @@
+"""Sends queued SMS and e-mail (SQS -> provider), each message once, failures retried one by one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from ivr import wiring
+from ivr.messaging.sending import send_once
+from ivr.notify import message_from_json
+from ivr.observability import logger
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def send_record(record: SQSRecord, lambda_context: Any = None) -> str:
+    """A record that raises is reported as a batch item failure: SQS redelivers it alone, and
+    after maxReceiveCount sends it to the dead-letter queue."""
+    message = message_from_json(json.loads(record.body))
+    message_id = send_once(
+        message,
+        notifier=wiring.notifier(),
+        persistence=wiring.idempotency_store(),
+        lambda_context=lambda_context,
+    )
+    logger.info("message sent", extra={"channel": message.channel.value})
+    return message_id
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    if not isinstance(event, dict) or not isinstance(event.get("Records"), list):
+        logger.warning("not an SQS event")
+        return {"batchItemFailures": []}
+    response = process_partial_response(
+        event=event, record_handler=send_record, processor=processor, context=context
+    )
+    return dict(response)
