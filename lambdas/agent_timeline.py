@@ -1,0 +1,153 @@
+"""The agent's timeline API: GET /contacts/{contactId}/timeline (portal/agent-openapi.yaml).
+
+Behind API Gateway with a Cognito user-pool authorizer: a request reaches this function only
+with a valid agent ID token, whose claims API Gateway puts in ``requestContext.authorizer``.
+The function checks they are there all the same (401), so a route wired without the
+authorizer cannot leak a customer's details.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+
+from ivr import clock, wiring
+from ivr.callbacks import PendingCallback
+from ivr.channels.api import problem, with_security_headers
+from ivr.errors import IvrError
+from ivr.observability import logger
+from ivr.settings import settings
+from ivr.timeline import Timeline, contact_timeline, mask_account
+from ivr.transactions import Transaction
+from ivr.whisper import AUTH_METHODS, whisper_text
+
+#: Callbacks of the agent's queue (the queue the IVR transfers to).
+CALLBACK_QUEUE = "BasicQueue"
+
+app = APIGatewayRestResolver(
+    cors=CORSConfig(
+        allow_origin=settings().portal_base_url,
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+)
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+def _agent_claims(event: dict[str, Any]) -> dict[str, Any] | None:
+    context = event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
+    if not isinstance(claims, dict) or not claims.get("sub"):
+        return None
+    return claims
+
+
+def _payment(txn: Transaction) -> dict[str, Any]:
+    card = f"{txn.card.brand} ending {txn.card.last4}" if txn.card else ""
+    return {
+        "amount": txn.amount.spoken(),
+        "status": txn.status.value,
+        "channel": txn.channel.value,
+        "card": card,
+        "at": txn.updated_at.isoformat(),
+    }
+
+
+def _callback(callback: PendingCallback) -> dict[str, Any]:
+    return {
+        "at": callback.call_at.isoformat(),
+        "spoken": callback.spoken(),
+        "kind": callback.kind.value,
+    }
+
+
+def as_json(timeline: Timeline) -> dict[str, Any]:
+    facts = timeline.facts
+    customer = facts.customer
+    auth = "Authenticated " + AUTH_METHODS.get(facts.auth_method, "")
+    return {
+        "contactId": timeline.contact_id,
+        "customer": {
+            "found": customer is not None,
+            "name": f"{customer.first_name} {customer.last_name}".strip() if customer else "",
+            "account": mask_account(customer.account_number) if customer else "",
+            "balance": customer.balance.spoken() if customer else "",
+        },
+        "authentication": {
+            "authenticated": facts.authenticated,
+            "method": facts.auth_method,
+            "summary": facts.auth_failure
+            or (auth.strip() if facts.authenticated else "Not authenticated"),
+        },
+        "intent": facts.intent,
+        "openTransaction": _payment(facts.open_transaction) if facts.open_transaction else None,
+        "portal": (
+            {"status": facts.portal.state.value, "amount": facts.portal.amount}
+            if facts.portal
+            else None
+        ),
+        "recentPayments": [_payment(t) for t in facts.recent_payments],
+        "pendingCallback": _callback(facts.pending_callback) if facts.pending_callback else None,
+        "whisper": whisper_text(facts),
+        "events": [
+            {"at": e.at.isoformat(), "kind": e.kind, "who": e.who, "text": e.text}
+            for e in timeline.entries
+        ],
+    }
+
+
+@app.get("/contacts/<contact_id>/timeline")
+def timeline(contact_id: str) -> Response[Any]:
+    if _agent_claims(app.current_event.raw_event) is None:
+        return _json(401, {"error": "unauthorized", "message": "Sign in as an agent."})
+    unknown = _json(404, {"error": "not_found", "message": "No contact with that id."})
+    try:
+        uuid.UUID(contact_id)
+    except ValueError:
+        return unknown
+    now = clock.now()
+    found = contact_timeline(
+        contact_id,
+        now=now,
+        activity=wiring.activity(),
+        contacts=wiring.contact_attributes(),
+        callers=wiring.callers(),
+        transactions=wiring.transactions(),
+        sessions=wiring.portal_sessions(),
+        pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
+    )
+    return unknown if found is None else _json(200, as_json(found))
+
+
+@app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
+def domain_error(error: IvrError) -> Response[Any]:
+    logger.warning("timeline unavailable", extra={"errorCode": error.code})
+    return _json(503, {"error": "unavailable", "message": "Please try again in a moment."})
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def unexpected(error: Exception) -> Response[Any]:
+    logger.exception("unexpected timeline failure")
+    return _json(500, {"error": "internal", "message": "Something went wrong."})
+
+
+@app.not_found
+def not_found(error: Exception) -> Response[Any]:
+    return _json(404, {"error": "not_found", "message": "No such resource."})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    if not isinstance(event, dict) or "httpMethod" not in event:
+        return with_security_headers(problem(400, "bad_request", "Not an API request."))
+    try:
+        return with_security_headers(app.resolve(event, context))
+    except Exception:
+        logger.exception("timeline request failed outside the router")
+        return with_security_headers(None)

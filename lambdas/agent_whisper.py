@@ -1,0 +1,32 @@
+"""Agent whisper text, composed just before the transfer (InvokeLambdaFunction).
+
+The inbound and payment flows store the answer's ``whisper`` in the ``agentWhisper`` attribute
+and set the AgentWhisper hook to contact_flows/agent_whisper.json, which reads it to the agent.
+Reads only: safe to run again when Connect retries the block.
+"""
+
+from __future__ import annotations
+
+from ivr import clock, wiring
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.timeline import contact_facts
+from ivr.whisper import whisper_text
+
+#: Callbacks of the queue the IVR transfers to.
+CALLBACK_QUEUE = "BasicQueue"
+
+
+@logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
+@connect_handler
+def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    now = clock.now()
+    facts = contact_facts(
+        request.attributes,
+        now=now,
+        callers=wiring.callers(),
+        transactions=wiring.transactions(),
+        sessions=wiring.portal_sessions(),
+        pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
+    )
+    return answer(whisper=whisper_text(facts))

@@ -1,0 +1,253 @@
+// The agent dashboard. Cloud: the Amazon Connect softphone (amazon-connect-streams) beside the
+// customer card and transcript; signed in with the agents' Cognito user pool. Local: the local
+// contact center's queue replaces the softphone; signed in as the local agent.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const LOCAL = { "X-Local-Request": "1" };
+  let config = null;
+  let token = "";
+  let openContact = "";
+  let refreshTimer = null;
+  let refreshing = false;
+  let mfaSession = null;
+
+  const INTENTS = {
+    CheckBalance: "Check balance",
+    MakePayment: "Make a payment",
+    TalkToAgent: "Talk to an agent",
+    RequestCallback: "Request a callback",
+    FallbackIntent: "Not understood",
+  };
+
+  // --- signing in ---------------------------------------------------------------------------------
+
+  async function signInLocal(username, password) {
+    const answer = await ivr.request("POST", "/agent/login", { username: username, password: password }, LOCAL);
+    return answer.status === 200 ? { token: answer.body.token, name: answer.body.username } : { error: answer.body.message };
+  }
+
+  // Cognito's InitiateAuth (USER_PASSWORD_AUTH) and, with MFA, RespondToAuthChallenge.
+  async function cognito(target, body) {
+    const response = await fetch("https://cognito-idp." + config.region + ".amazonaws.com/", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService." + target,
+      },
+      body: JSON.stringify(body),
+    });
+    return { ok: response.ok, body: await response.json() };
+  }
+
+  async function signInCognito(username, password) {
+    let answer;
+    if (mfaSession) {
+      answer = await cognito("RespondToAuthChallenge", {
+        ClientId: config.userPoolClientId,
+        ChallengeName: "SOFTWARE_TOKEN_MFA",
+        Session: mfaSession,
+        ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: $("mfa-code").value.trim() },
+      });
+    } else {
+      answer = await cognito("InitiateAuth", {
+        AuthFlow: "USER_PASSWORD_AUTH",
+        ClientId: config.userPoolClientId,
+        AuthParameters: { USERNAME: username, PASSWORD: password },
+      });
+    }
+    if (!answer.ok) return { error: "Wrong name, password or code." };
+    if (answer.body.ChallengeName === "SOFTWARE_TOKEN_MFA") {
+      mfaSession = answer.body.Session;
+      ivr.show("mfa-field", true);
+      return { error: "Enter the code from your authenticator app." };
+    }
+    if (!answer.body.AuthenticationResult) return { error: "This sign-in needs the Cognito console (" + answer.body.ChallengeName + ")." };
+    mfaSession = null;
+    return { token: answer.body.AuthenticationResult.IdToken, name: username };
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const username = $("username").value.trim();
+    const password = $("password").value;
+    const result = config.mode === "local" ? await signInLocal(username, password) : await signInCognito(username, password);
+    if (result.error) {
+      $("login-error").textContent = result.error;
+      ivr.show("login-error", true);
+      return;
+    }
+    token = result.token;
+    sessionStorage.setItem("agentToken", token);
+    sessionStorage.setItem("agentName", result.name);
+    startDesk(result.name);
+  }
+
+  async function signOut() {
+    sessionStorage.clear();
+    if (config.mode === "local") await ivr.request("POST", "/agent/logout", {}, LOCAL);
+    location.reload();
+  }
+
+  // --- the desk -------------------------------------------------------------------------------------
+
+  function startDesk(name) {
+    ivr.show("login", false);
+    ivr.show("desk", true);
+    ivr.show("sign-out", true);
+    $("who").textContent = "Signed in as " + name;
+    if (config.mode === "local") startLocalQueue();
+    else startSoftphone();
+    $("main").focus();
+  }
+
+  function startLocalQueue() {
+    ivr.show("local-queue", true);
+    ivr.stream("/events/agent", {
+      queue: (data) => showQueue(data.contacts),
+      activity: (data) => {
+        if (openContact && (!data.contactId || data.contactId === openContact)) scheduleRefresh();
+      },
+    }, (state) => {
+      $("stream-state").textContent = state === "live" ? "Live." : "Reconnecting...";
+    });
+  }
+
+  function showQueue(contacts) {
+    const list = $("queue");
+    list.replaceChildren();
+    ivr.show("queue-empty", contacts.length === 0);
+    contacts.forEach((contact) => {
+      const waiting = contact.status === "waiting";
+      const button = ivr.el("button", { type: "button", text: waiting ? "Accept" : "Open" });
+      button.addEventListener("click", () => (waiting ? accept(contact.contactId) : load(contact.contactId)));
+      list.append(ivr.el("li", { "data-contact": contact.contactId }, [
+        ivr.el("p", {}, [ivr.el("strong", { text: contact.number }), document.createTextNode(" - queue " + contact.queue)]),
+        ivr.el("p", { className: "whisper", text: contact.whisper || "No whisper." }),
+        ivr.el("p", { className: "muted", text: waiting ? "Waiting since " + new Date(contact.queuedAt).toLocaleTimeString() : "With " + contact.agent }),
+        button,
+      ]));
+    });
+  }
+
+  async function accept(contactId) {
+    const answer = await ivr.request("POST", "/agent/contacts/" + encodeURIComponent(contactId) + "/accept", {}, LOCAL);
+    if (answer.status === 200) {
+      load(contactId);
+      ivr.show("contact-actions", true);
+      if (answer.body.whisper && window.speechSynthesis) {
+        window.speechSynthesis.speak(new SpeechSynthesisUtterance(answer.body.whisper));
+      }
+    }
+  }
+
+  async function endContact() {
+    if (!openContact) return;
+    await ivr.request("POST", "/agent/contacts/" + encodeURIComponent(openContact) + "/end", {}, LOCAL);
+    openContact = "";
+    ivr.show("contact", false);
+    ivr.show("no-contact", true);
+  }
+
+  function startSoftphone() {
+    ivr.show("softphone", true);
+    const script = document.createElement("script");
+    script.src = "/vendor/connect-streams-min.js";
+    script.onload = () => {
+      /* global connect */
+      connect.core.initCCP($("ccp"), {
+        ccpUrl: config.ccpUrl,
+        loginPopup: true,
+        loginPopupAutoClose: true,
+        region: config.region,
+        softphone: { allowFramedSoftphone: true },
+      });
+      connect.contact((contact) => {
+        contact.onConnecting(() => load(contact.getInitialContactId() || contact.getContactId()));
+        contact.onConnected(() => load(contact.getInitialContactId() || contact.getContactId()));
+      });
+    };
+    document.head.append(script);
+  }
+
+  // --- the customer card and transcript ------------------------------------------------------------
+
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => load(openContact), 300);
+  }
+
+  async function load(contactId) {
+    if (refreshing) {
+      scheduleRefresh();
+      return;
+    }
+    refreshing = true;
+    openContact = contactId;
+    const answer = await ivr.request("GET", config.agentApiBase + "/contacts/" + encodeURIComponent(contactId) + "/timeline",
+      undefined, token ? { Authorization: "Bearer " + token } : {});
+    refreshing = false;
+    if (answer.status === 401) {
+      signOut();
+      return;
+    }
+    if (answer.status !== 200) return;
+    showTimeline(answer.body);
+  }
+
+  function fact(list, term, value) {
+    if (!value) return;
+    list.append(ivr.el("dt", { text: term }), ivr.el("dd", { text: value }));
+  }
+
+  function payment(p) {
+    return [p.amount, p.status, p.card, p.at ? new Date(p.at).toLocaleString() : ""].filter(Boolean).join(" - ");
+  }
+
+  function showTimeline(t) {
+    ivr.show("no-contact", false);
+    ivr.show("contact", true);
+    $("customer-title").textContent = t.customer.found ? t.customer.name : "Unknown caller";
+    $("whisper").textContent = t.whisper;
+    const facts = $("facts");
+    facts.replaceChildren();
+    fact(facts, "Account", t.customer.account);
+    fact(facts, "Balance", t.customer.balance);
+    fact(facts, "Authentication", t.authentication.summary);
+    fact(facts, "Wanted", INTENTS[t.intent] || t.intent);
+    if (t.openTransaction) fact(facts, "Open payment", payment(t.openTransaction));
+    if (t.portal) fact(facts, "Portal", t.portal.amount + " - " + t.portal.status);
+    t.recentPayments.forEach((p, i) => fact(facts, i === 0 ? "Recent payments" : "", payment(p)));
+    if (t.pendingCallback) fact(facts, "Callback", t.pendingCallback.spoken);
+    const list = $("transcript");
+    list.replaceChildren();
+    t.events.forEach((e) => {
+      const label = { ivr: "IVR", caller: "Caller", agent: "Whisper", system: e.kind }[e.who];
+      list.append(ivr.el("li", { className: e.who }, [
+        ivr.el("span", { className: "who", text: label + " - " + new Date(e.at).toLocaleTimeString() }),
+        document.createTextNode(e.text),
+      ]));
+    });
+    list.scrollTop = list.scrollHeight;
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    config = await ivr.config();
+    $("login-form").addEventListener("submit", signIn);
+    $("sign-out").addEventListener("click", signOut);
+    $("end-contact").addEventListener("click", endContact);
+    token = sessionStorage.getItem("agentToken") || "";
+    let name = sessionStorage.getItem("agentName") || "";
+    if (config.mode === "local" && !token) {
+      // Still signed in by the local server's cookie (another tab signed in)?
+      const session = await ivr.request("GET", "/agent/session");
+      if (session.status === 200) name = session.body.username;
+    }
+    if (token || name) startDesk(name);
+    else {
+      ivr.show("login", true);
+      $("username").focus();
+    }
+  });
+})();

@@ -1,0 +1,207 @@
+"""Headless Chromium (Debian's package) against the local contact center, run as `ivr run`.
+
+One server per test module, in its own process (its own embedded DynamoDB and sample data), so
+the browser sees exactly what `make run` serves; one browser for the whole session. The IVR's
+time limits run at ``TIME_SCALE`` of real time. Screenshots go to test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.paths import PORTAL, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+AXE = PORTAL / "node_modules" / "axe-core" / "axe.min.js"
+TIME_SCALE = "0.15"
+LOCAL = {"Content-Type": "application/json", "X-Local-Request": "1"}
+
+
+def _free_port_pair() -> int:
+    """A port whose next port is free too (the card fields' origin)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port: int = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no two free neighbouring ports")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ContactCenter:
+    url: str
+    process: subprocess.Popen[str]
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            self.url + path, data=json.dumps(body).encode(), headers=LOCAL, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def phone_state(self, number: str) -> dict[str, Any]:
+        """The web phone's snapshot of ``number`` (the first server-sent event)."""
+        url = f"{self.url}/events/phone?number={urllib.parse.quote(number)}"
+        with urllib.request.urlopen(url, timeout=10) as stream:
+            for raw in stream:
+                line = raw.decode()
+                if line.startswith("data: "):
+                    snapshot: dict[str, Any] = json.loads(line[6:])
+                    return snapshot
+        raise AssertionError("no snapshot")
+
+    def wait_for_prompt(self, number: str, fragment: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            call = self.phone_state(number)["call"] or {}
+            for line in call.get("transcript", []):
+                if line["who"] == "ivr" and fragment.lower() in line["text"].lower():
+                    return str(line["text"])
+            time.sleep(0.2)
+        raise AssertionError(f"the IVR never said {fragment!r}: {self.phone_state(number)}")
+
+    def wait_until_idle(self, number: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            call = self.phone_state(number)["call"]
+            if call is None or call["status"] in {"ended", "queued", "agent"}:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the call never ended: {self.phone_state(number)}")
+
+
+def _drain(process: subprocess.Popen[str]) -> None:
+    """Keep reading the server's output so its pipe never fills up."""
+    for _ in process.stdout or []:
+        pass
+
+
+@pytest.fixture(scope="module")
+def contact_center() -> Iterator[ContactCenter]:
+    web_port = _free_port_pair()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "run",
+            "--port",
+            str(_free_port()),
+            "--web-port",
+            str(web_port),
+            "--time-scale",
+            TIME_SCALE,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = ""
+    assert process.stdout is not None
+    for line in process.stdout:
+        found = re.search(r"Web phone:\s+(http://127\.0\.0\.1:\d+)/phone", line)
+        if found:
+            url = found.group(1)
+        if "Press Ctrl-C" in line:
+            break
+    assert url, "the local contact center did not start"
+    threading.Thread(target=_drain, args=(process,), daemon=True).start()
+    yield ContactCenter(url, process)
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def phone_context(browser: Any) -> Iterator[Any]:
+    """A phone-sized browser (the portal is mobile first)."""
+    context = browser.new_context(viewport={"width": 412, "height": 915}, device_scale_factor=1)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def desk_context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def serious_accessibility_problems(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now. The script is
+    evaluated through the DevTools protocol, so the pages' CSP (no inline scripts) stays on."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    problems: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return problems
