@@ -4,13 +4,24 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat lambdas/requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 DYNAMODB_PORT ?= 8765
+WEB_PORT ?= 8080
+# The portal pages' npm dependencies (amazon-connect-streams, axe-core for the browser tests).
+PORTAL_STAMP := portal/node_modules/.installed-$(shell cat portal/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint type cfn pytest format bench build pr venv clean
+.PHONY: run test lint type cfn pytest format bench build pr venv clean portal
 
-run: venv ## Start the local contact center (embedded DynamoDB over HTTP + sample data + a call)
-	$(VENV)/bin/ivr run --port $(DYNAMODB_PORT)
+run: venv ## Start the local contact center (DynamoDB, web phone, payment portal, agent dashboard)
+	$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT)
 
-test: venv lint type cfn pytest ## Everything CI checks
+test: venv portal lint type cfn pytest ## Everything CI checks
+
+portal: $(PORTAL_STAMP) ## npm install, and copy the Connect softphone library into portal/vendor/
+
+$(PORTAL_STAMP): portal/package.json portal/package-lock.json
+	cd portal && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p portal/vendor
+	cp portal/node_modules/amazon-connect-streams/release/connect-streams-min.js portal/vendor/
+	touch $@
 
 venv: $(STAMP)
 
@@ -47,7 +58,10 @@ build: venv ## Stage the shared Lambda artifact in build/artifact and import eve
 build-%:
 	$(PYTHON) -m deploy.build "$(ARTIFACTS_DIR)" --platform manylinux2014_aarch64
 
+bench: venv ## Performance numbers, measured in one run (bench/*.py)
+	$(PY) bench/callback_sweep.py
+
 pr: test build
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build portal/node_modules portal/vendor

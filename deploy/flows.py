@@ -78,7 +78,9 @@ def resolve(content: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str,
     missing = sorted({m for m in _PLACEHOLDER.findall(text) if f"${{{m}}}" not in mapping})
     if missing:
         raise UnresolvedPlaceholderError(f"no ARN for {', '.join(missing)}")
-    resolved = _PLACEHOLDER.sub(lambda m: mapping[m.group(0)], text)
+    # Values are escaped for the JSON text they go into: a certificate (InputEncryption.Key) is
+    # PEM, with newlines.
+    resolved = _PLACEHOLDER.sub(lambda m: json.dumps(mapping[m.group(0)])[1:-1], text)
     result: dict[str, Any] = json.loads(resolved)
     return result
 
@@ -87,7 +89,7 @@ def to_placeholders(content: Mapping[str, Any], mapping: Mapping[str, str]) -> d
     """The reverse of resolve: known ARNs become their placeholders (longest ARN first)."""
     text = json.dumps(content)
     for placeholder, arn in sorted(mapping.items(), key=lambda item: -len(item[1])):
-        text = text.replace(arn, placeholder)
+        text = text.replace(json.dumps(arn)[1:-1], placeholder)
     result: dict[str, Any] = json.loads(text)
     return result
 

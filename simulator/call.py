@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from simulator.flow_check import flow_reference_name
-from simulator.flows import CallRecord, Contact, FlowLibrary, VirtualClock, run_contact
+from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
+from simulator.flows.interpreter import CallListener
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
 from simulator.ports import Caller
 from simulator.runtime import LocalRuntime, QueueState
+from simulator.transcript import ActivityRecorder
+from simulator.voice import script_voice
 
 #: The flow a call to the main number starts in.
 ENTRY_FLOW = "inbound"
@@ -35,14 +38,23 @@ class CallSetup:
     caller_number: str | None
     start: datetime
     queue: QueueState = field(default_factory=QueueState)
-    voice: str = "NotEnrolled"
+    #: The simulated voice outcome (simulator.voice.VOICE_OUTCOMES; CamelCase accepted too).
+    voice: str = "authenticated"
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
 
 
-def place_call(setup: CallSetup, caller: Caller, library: FlowLibrary | None = None) -> CallRecord:
-    """Run one inbound call from start to end; the handlers talk to whatever AWS is configured."""
+def place_call(
+    setup: CallSetup,
+    caller: Caller,
+    library: FlowLibrary | None = None,
+    listener: CallListener | None = None,
+) -> CallRecord:
+    """Run one inbound call from start to end; the handlers talk to whatever AWS is configured.
+
+    Each event also goes to the activity log (the agent's timeline, simulator/transcript.py) and
+    to ``listener`` (the web phone and the agent dashboard follow the call through it)."""
     clock = VirtualClock(setup.start)
     runtime = LocalRuntime(
         queue=setup.queue,
@@ -52,9 +64,31 @@ def place_call(setup: CallSetup, caller: Caller, library: FlowLibrary | None = N
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
     contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
-    return run_contact(
-        library or flow_library(), setup.entry_flow, contact, caller, runtime, lex, clock
-    )
+    from simulator.paths import use_lambda_path
+
+    use_lambda_path()
+    from ivr import clock as handler_clock  # the handlers see the call's virtual time
+
+    runtime.contact_id = contact.contact_id
+    script_voice(contact.contact_id, setup.voice)  # what the simulated voice provider answers
+    recorder = ActivityRecorder()
+
+    def tell(event: Event, contact: Contact) -> None:
+        recorder(event, contact)
+        if listener is not None:
+            listener(event, contact)
+
+    with handler_clock.installed(clock.now):
+        return run_contact(
+            library or flow_library(),
+            setup.entry_flow,
+            contact,
+            caller,
+            runtime,
+            lex,
+            clock,
+            listener=tell,
+        )
 
 
 def record_as_json(

@@ -6,11 +6,13 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 DEFAULT_PORT = 8765
+DEFAULT_WEB_PORT = 8080
 
 
 def start_local_stack(port: int, *, quiet_lambdas: bool = False) -> Any:
@@ -37,42 +39,79 @@ def start_local_stack(port: int, *, quiet_lambdas: bool = False) -> Any:
 
 
 def greeting_for(customer_number: str | None) -> list[str]:
-    """What the IVR says to this caller before its first question (the caller then hangs up)."""
+    """What the IVR says to this caller up to its first question (the caller then hangs up)."""
     from simulator.call import CallSetup, place_call
     from simulator.people import ScriptedCaller
 
     setup = CallSetup(customer_number, datetime.now().astimezone())
     record = place_call(setup, ScriptedCaller.from_steps([]))
-    return record.prompts[:-1] if len(record.prompts) > 1 else record.prompts
+    return record.prompts
 
 
-def interactive_call(caller_number: str | None) -> int:
+def interactive_call(caller_number: str | None, voice: str = "authenticated") -> int:
     from simulator.call import CallSetup, place_call
     from simulator.people import TerminalCaller
 
     print(f"Calling the main line from {caller_number or 'a withheld number'}.")
     print("Type words to speak, #digits for the keypad, an empty line to stay silent, /hangup.")
-    record = place_call(CallSetup(caller_number, datetime.now().astimezone()), TerminalCaller())
+    print(f"Your voice, as the voice-biometrics provider will judge it: {voice}.")
+    setup = CallSetup(caller_number, datetime.now().astimezone(), voice=voice)
+    record = place_call(setup, TerminalCaller(read=_input_showing_texts()))
     print(f"-- call ended: {record.ended}")
     for error in record.errors:
         print(f"-- error: {error}")
     return 0 if record.ended != "error" else 1
 
 
+def _input_showing_texts() -> Callable[[str], str]:
+    """input(), after showing the text messages the call sent since the last prompt: the
+    caller's phone, so a person can type the one-time code the IVR texted them."""
+    from simulator.paths import use_lambda_path
+
+    use_lambda_path()
+    from ivr import wiring
+
+    seen = len(wiring.local_outbox().messages())
+
+    def read(prompt: str) -> str:
+        nonlocal seen
+        messages = wiring.local_outbox().messages()
+        for message in messages[seen:]:
+            if message.get("channel") == "sms":
+                print(f"[text message to {message['to']}] {message['text']}")
+        seen = len(messages)
+        return input(prompt)
+
+    return read
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    """The local contact center: DynamoDB, then the web phone, portal and agent dashboard on
+    127.0.0.1; with --terminal, a call in this terminal as well."""
+    import threading
+
+    from simulator.web.run import banner, start_web
+
     server = start_local_stack(args.port, quiet_lambdas=True)
+    web = start_web(args.web_port, time_scale=args.time_scale)
+    for line in banner(web):
+        print(line, flush=True)
     try:
+        if not args.terminal:
+            print("Press Ctrl-C to stop.", flush=True)
+            threading.Event().wait()
         from simulator.seed import sample_data
 
         caller = args.caller or str(sample_data()["customers"][0]["phone"])
         while True:
-            interactive_call(caller)
+            interactive_call(caller, args.voice)
             again = input("Call again? [Enter = yes, q = quit] ").strip().lower()
             if again.startswith("q"):
                 break
     except (KeyboardInterrupt, EOFError):
         print("\nStopping the local contact center.")
     finally:
+        web.stop()
         server.stop()
     return 0
 
@@ -92,7 +131,7 @@ def _cmd_call(args: argparse.Namespace) -> int:
         return _run_scenarios(args.scenario, as_json=args.json)
     server = start_local_stack(args.port, quiet_lambdas=True)
     try:
-        return interactive_call(args.caller)
+        return interactive_call(args.caller, args.voice)
     except KeyboardInterrupt:
         print("\nHung up.")
         return 0
@@ -130,19 +169,50 @@ def _cmd_flows_lint(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cmd_callbacks_sweep(args: argparse.Namespace) -> int:
+    from simulator.callbacks import sweep_command
+
+    return sweep_command(args.at, args.port)
+
+
+def _voice_option(parser: argparse.ArgumentParser) -> None:
+    from simulator.voice import VOICE_OUTCOMES
+
+    parser.add_argument(
+        "--voice",
+        choices=VOICE_OUTCOMES,
+        default="authenticated",
+        help="what voice authentication concludes in this call (default: authenticated)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="start the local contact center and place a call")
+    run = commands.add_parser(
+        "run", help="start the local contact center (web phone, portal, agent)"
+    )
     run.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
-    run.add_argument("--from", dest="caller", help="caller number (default: a sample customer)")
+    run.add_argument(
+        "--web-port", type=int, default=DEFAULT_WEB_PORT, help="web server port (0: any free one)"
+    )
+    run.add_argument("--terminal", action="store_true", help="also place a call in this terminal")
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="real seconds per second of the IVR's time limits on the web phone (tests: < 1)",
+    )
+    run.add_argument("--from", dest="caller", help="terminal caller's number (default: a sample)")
+    _voice_option(run)
     run.set_defaults(func=_cmd_run)
 
     call = commands.add_parser("call", help="a scripted (--scenario) or interactive (--from) call")
     call.add_argument("--scenario", type=Path, nargs="+", help="scenario YAML file(s)")
     call.add_argument("--json", action="store_true", help="print each call's record as JSON")
     call.add_argument("--from", dest="caller", help="caller number for an interactive call")
+    _voice_option(call)
     call.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
     call.set_defaults(func=_cmd_call)
 
@@ -150,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("caller", help="the caller's number, in any format")
     lookup.add_argument("--port", type=int, default=DEFAULT_PORT)
     lookup.set_defaults(func=_cmd_lookup)
+
+    callbacks = commands.add_parser("callbacks", help="scheduled callbacks in the local stack")
+    callback_commands = callbacks.add_subparsers(dest="callbacks_command", required=True)
+    sweep = callback_commands.add_parser("sweep", help="run the sweeper on the virtual clock")
+    sweep.add_argument("--at", required=True, help="the time the sweep runs, with a UTC offset")
+    sweep.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
+    sweep.set_defaults(func=_cmd_callbacks_sweep)
 
     flows = commands.add_parser("flows", help="contact flow tools")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True)

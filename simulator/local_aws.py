@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from simulator.input_keys import local_secret_value
 from simulator.template import global_environment, resources_of_type, template
 
 LOCAL_REGION = "us-east-1"
@@ -56,6 +57,9 @@ def apply_environment(endpoint_url: str | None) -> dict[str, str]:
         env["AWS_ENDPOINT_URL"] = endpoint_url
     env.update(function_environment())
     env["NOTIFIER"] = "local"  # SMS and e-mail land in the local outbox, never on a phone
+    env["DIALER"] = "local"  # scheduled callbacks are recorded, never dialled
+    env["VOICE_PROVIDER"] = "simulated"  # each call's voice outcome is chosen by the caller
+    env["CONTACT_ATTRIBUTES"] = "activity"  # the agent's timeline reads the local activity log
     os.environ.update(env)
     return env
 
@@ -83,7 +87,11 @@ def create_resources(session: Any) -> None:
             dynamodb.update_time_to_live(TableName=logical_id, TimeToLiveSpecification=ttl)
     secretsmanager = session.client("secretsmanager")
     for logical_id in resources_of_type("AWS::SecretsManager::Secret"):
-        secretsmanager.create_secret(Name=logical_id, SecretString=secrets.token_hex(32))
+        value = local_secret_value(logical_id) or secrets.token_hex(32)
+        secretsmanager.create_secret(Name=logical_id, SecretString=value)
+    sqs = session.client("sqs")
+    for logical_id in resources_of_type("AWS::SQS::Queue"):
+        sqs.create_queue(QueueName=logical_id)  # a queue's local !Ref (its "URL") is its name
 
 
 def start_server(port: int, host: str = "127.0.0.1") -> Any:
@@ -112,6 +120,20 @@ def reset_caches() -> None:
         wiring.activity,
         wiring.notifier,
         wiring.local_outbox,
+        wiring.callback_policy,
+        wiring.dialer,
+        wiring.local_dialer,
+        wiring.voice_provider,
+        wiring.auth_store,
+        wiring.circuit_store,
+        wiring.aws_client,
+        wiring.message_queue,
+        wiring.idempotency_store,
+        wiring.step_claims,
+        wiring.payment_processor,
+        wiring.sandbox_processor,
+        wiring.input_decrypter,
+        wiring.contact_attributes,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

@@ -19,6 +19,9 @@ class ScriptedCaller:
     failures: list[str] = field(default_factory=list)
     heard_since_last_step: list[str] = field(default_factory=list)
     step_number: int = 0
+    heard: list[str] = field(default_factory=list)  # everything, for `portal: {pin: spoken}`
+    hold_left: float = 0.0  # seconds of a `hold:` step still to stay silent
+    phone: str | None = None  # the caller's number, for `press: otp`
 
     @classmethod
     def from_steps(cls, steps: list[dict[str, Any]]) -> ScriptedCaller:
@@ -26,8 +29,12 @@ class ScriptedCaller:
 
     def hear(self, text: str) -> None:
         self.heard_since_last_step.append(text)
+        self.heard.append(text)
 
     def next_input(self, request: InputRequest) -> CallerInput:
+        if self.hold_left > 0:
+            self.hold_left -= request.timeout_seconds
+            return Silence(request.timeout_seconds)
         while self.steps:
             step = self.steps.popleft()
             self.step_number += 1
@@ -35,8 +42,42 @@ class ScriptedCaller:
                 self._check_prompt(str(step["expect_prompt"]))
                 continue
             self.heard_since_last_step = []
+            if "portal" in step:
+                # The caller stays quiet on the line while using the portal on their phone.
+                self._use_portal(step["portal"] or {})
+                return Silence(request.timeout_seconds)
+            if "hold" in step:
+                self.hold_left = float(step["hold"]) - request.timeout_seconds
+                return Silence(request.timeout_seconds)
+            if step.get("press") == "otp":
+                return self._type_code()
             return _as_input(step, request)
         return Hangup()  # nothing left to say: the caller hangs up
+
+    def _type_code(self) -> CallerInput:
+        """`press: otp`: the code last texted to the caller's number, then the pound key."""
+        from simulator.voice import last_code_sent
+
+        code = last_code_sent(self.phone)
+        if code is None:
+            self.failures.append(f"step {self.step_number}: press otp, but no code was texted")
+            return Silence(0.0)
+        return Digits(code + "#")
+
+    def _use_portal(self, spec: dict[str, Any]) -> None:
+        from simulator.portal_client import PortalStepError, use_portal
+
+        try:
+            visit = use_portal(spec, self.heard)
+        except PortalStepError as problem:
+            self.failures.append(f"step {self.step_number}: portal: {problem}")
+            return
+        wanted = spec.get("expect_status")
+        if wanted is not None and (not visit.answers or visit.answers[-1][1] != int(wanted)):
+            got = [(what, status) for what, status, _ in visit.answers]
+            self.failures.append(
+                f"step {self.step_number}: expected the portal to answer {wanted}; got {got}"
+            )
 
     def finish(self) -> None:
         """The call ended: check the prompts still expected; report steps never reached."""

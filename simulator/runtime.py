@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.context import lambda_context
+from simulator.delivery import deliver_queued_messages
 from simulator.paths import use_lambda_path
 from simulator.ports import LambdaInvocationError
 from simulator.template import function_handlers
@@ -54,7 +55,9 @@ class LocalRuntime:
 
     queue: QueueState
     open_hours: bool = True
-    voice_result: str = "NotEnrolled"
+    voice_result: str = "authenticated"
+    #: The contact this runtime serves (the simulated voice provider's outcomes are per contact).
+    contact_id: str = ""
     #: Injected faults by function logical id: "raise" makes the handler fail as a crashed
     #: Lambda would (Connect takes the block's error branch).
     faults: dict[str, str] = field(default_factory=dict)
@@ -72,6 +75,7 @@ class LocalRuntime:
             raise LambdaInvocationError(f"{logical_id} raised {type(exc).__name__}: {exc}") from exc
         if not isinstance(result, dict):
             raise LambdaInvocationError(f"{logical_id} returned {type(result).__name__}, not a map")
+        deliver_queued_messages()  # what SQS + the sender function do in AWS, before the next block
         return result
 
     def code_hook(self, logical_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -99,4 +103,7 @@ class LocalRuntime:
         return self.open_hours
 
     def voice_id(self, option: str, customer_id: str | None) -> str:
-        return self.voice_result
+        """CheckVoiceId, answered from the voice provider port (simulator/voice.py)."""
+        from simulator.voice import check_voice_id
+
+        return check_voice_id(option, self.contact_id, customer_id)

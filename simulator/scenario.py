@@ -17,7 +17,9 @@ from typing import Any
 import yaml
 
 from simulator.call import CallSetup, place_call, record_as_json
+from simulator.callbacks import check_callback_expectations, seed_callbacks
 from simulator.flows import CallRecord
+from simulator.payment_expect import check_payment_expectations
 from simulator.people import ScriptedCaller
 from simulator.runtime import QueueState
 
@@ -72,7 +74,7 @@ def _setup(call: dict[str, Any]) -> CallSetup:
     if start.tzinfo is None:
         raise ScenarioError("call.at needs a UTC offset, e.g. 2026-12-01T09:30:00-05:00")
     queue = call.get("queue") or {}
-    voice = str(call.get("voice", "not_enrolled"))
+    voice = str(call.get("voice", "authenticated"))  # known callers pass voice unless told
     if voice not in _VOICE:
         raise ScenarioError(f"call.voice must be one of {sorted(_VOICE)}")
     available = queue.get("agents_available", True)
@@ -135,17 +137,24 @@ def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
     use_lambda_path()
     setup = _setup(scenario["call"])
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
+    caller.phone = setup.caller_number
     with fresh_aws():
         from ivr import wiring
 
-        load_given(scenario.get("given") or {})
+        load_given(scenario.get("given") or {}, now=setup.start)
+        seed_callbacks((scenario.get("given") or {}).get("callbacks"))
         record = place_call(setup, caller)
         outbox = [
             {"channel": m["channel"], "to": m["to"], "text": m["text"]}
             for m in wiring.local_outbox().messages()
         ]
+        payment_failures = check_payment_expectations(
+            scenario.get("expect") or {}, outbox, setup.caller_number
+        )
+        payment_failures += check_callback_expectations(scenario.get("expect") or {})
     caller.finish()
     failures = caller.failures + check_expectations(scenario.get("expect") or {}, record)
+    failures += payment_failures
     return ScenarioResult(str(scenario["name"]), record, failures, outbox)
 
 

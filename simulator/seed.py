@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import yaml
 from simulator.paths import ROOT
 
 SAMPLE_DATA = ROOT / "simulator" / "sample_data.yaml"
+_EARLIER = timedelta(hours=1)
 
 
 def sample_data() -> dict[str, Any]:
@@ -46,12 +47,13 @@ def _customer(spec: dict[str, Any], pepper: bytes) -> Any:
     )
 
 
-def _open_transaction(customer: Any, spec: dict[str, Any]) -> Any:
+def _open_transaction(customer: Any, spec: dict[str, Any], now: datetime | None) -> Any:
     from ivr.money import Money
     from ivr.transactions import PaymentChannel, Transaction, TransactionStatus
 
     opened = spec.get("opened_at")
-    at = datetime.fromisoformat(str(opened)) if opened else datetime.now(UTC)
+    # By default the payment was left an hour before the call (an earlier call's).
+    at = datetime.fromisoformat(str(opened)) if opened else (now or datetime.now(UTC)) - _EARLIER
     return Transaction(
         payment_id=str(spec.get("payment_id") or uuid.uuid4()),
         customer_phone=customer.phone,
@@ -64,17 +66,29 @@ def _open_transaction(customer: Any, spec: dict[str, Any]) -> Any:
     )
 
 
-def load_given(given: dict[str, Any]) -> list[str]:
-    """Store the customers (and their open transactions); returns their E.164 numbers."""
+def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
+    """Store the customers (and their unfinished payments); returns their E.164 numbers.
+
+    ``open_transaction.status`` is ``open`` (the default) or ``abandoned`` (the earlier call hung
+    up); either way the customer carries the mark caller lookup finds. ``now`` is the call's
+    start, which the payment predates."""
     from ivr import wiring
+    from ivr.transactions import TransactionStatus
 
     pepper = wiring.pepper()
     phones = []
     for spec in given.get("customers", []) or []:
         customer = _customer(spec, pepper)
         wiring.callers().save(customer)
-        if spec.get("open_transaction"):
-            wiring.transactions().open(_open_transaction(customer, spec["open_transaction"]))
+        unfinished = spec.get("open_transaction")
+        if unfinished:
+            txn = _open_transaction(customer, unfinished, now)
+            wiring.transactions().open(txn)
+            status = TransactionStatus(str(unfinished.get("status", "open")))
+            if status is TransactionStatus.ABANDONED:
+                wiring.transactions().settle(txn.payment_id, status, txn.created_at)
+            elif status is not TransactionStatus.OPEN:
+                raise ValueError("open_transaction.status is open or abandoned")
         phones.append(customer.phone)
     return phones
 

@@ -22,6 +22,8 @@ for _name, _value in {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "ivr-tests",
     "NOTIFIER": "local",
+    "VOICE_PROVIDER": "simulated",
+    "CONTACT_ATTRIBUTES": "activity",
     **function_environment(),
 }.items():
     os.environ[_name] = _value

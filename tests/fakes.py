@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from ivr.activity import ActivityEvent
-from ivr.callbacks import Callback, CallbackStatus
-from ivr.callers import Customer, OpenTransaction
-from ivr.errors import ConflictError
-from ivr.portal import PortalSession
+from ivr.auth import ContactAuth, CustomerFailures, OneTimeCode
+from ivr.callbacks import (
+    Callback,
+    CallbackPendingError,
+    CallbackStatus,
+    PendingCallback,
+    Slot,
+    SlotFullError,
+)
+from ivr.callers import Customer, OpenTransaction, VoiceEnrolment
+from ivr.circuit import CircuitState
+from ivr.errors import ConflictError, NotFoundError
+from ivr.portal import PortalNotice, PortalSession, PortalSessionStatus
 from ivr.transactions import CardSummary, Transaction, TransactionStatus
 
 
@@ -34,6 +44,12 @@ class FakeCallerStore:
         existing = self.customers.get(customer.phone)
         mark = existing.open_transaction if existing else None
         self.customers[customer.phone] = replace(customer, open_transaction=mark)
+
+    def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
+        customer = self.customers.get(phone)
+        if customer is None:
+            raise NotFoundError("no such customer")
+        self.customers[phone] = replace(customer, voice_enrolment=status)
 
 
 class FakeTransactionStore:
@@ -82,9 +98,33 @@ class FakeTransactionStore:
                 raise ConflictError("not open")
             settled = replace(current, status=status, updated_at=at, card=card or current.card)
             self.transactions[payment_id] = settled
-            customer = self.callers.customers[current.customer_phone]
-            self.callers.customers[customer.phone] = replace(customer, open_transaction=None)
+            if status is not TransactionStatus.ABANDONED:  # an abandoned payment stays marked
+                customer = self.callers.customers[current.customer_phone]
+                self.callers.customers[customer.phone] = replace(customer, open_transaction=None)
             return settled
+
+    def resume(self, abandoned_id: str, transaction: Transaction) -> None:
+        with self._lock:
+            old = self.transactions.get(abandoned_id)
+            customer = self.callers.customers.get(transaction.customer_phone)
+            mark = customer.open_transaction if customer else None
+            if (
+                old is None
+                or old.status is not TransactionStatus.ABANDONED
+                or transaction.payment_id in self.transactions
+                or customer is None
+                or mark is None
+                or mark.payment_id != abandoned_id
+            ):
+                raise ConflictError("cannot resume")
+            self.transactions[transaction.payment_id] = transaction
+            new_mark = OpenTransaction(
+                transaction.payment_id,
+                transaction.amount,
+                transaction.channel.value,
+                transaction.created_at,
+            )
+            self.callers.customers[customer.phone] = replace(customer, open_transaction=new_mark)
 
 
 class FakePortalSessionStore:
@@ -99,26 +139,255 @@ class FakePortalSessionStore:
     def get(self, session_id: str) -> PortalSession | None:
         return self.sessions.get(session_id)
 
+    # Each change checks its condition and writes under one lock, as DynamoDB does per item.
+    _lock = threading.Lock()
+
+    def _change(self, session_id: str, holds: Any, **changes: Any) -> PortalSession:
+        with self._lock:
+            current = self.sessions.get(session_id)
+            if current is None or not holds(current):
+                raise ConflictError("portal session condition not met")
+            self.sessions[session_id] = replace(current, **changes)
+            return self.sessions[session_id]
+
+    def count_failed_attempt(self, session_id: str, max_attempts: int) -> int:
+        issued = PortalSessionStatus.ISSUED
+        with self._lock:
+            current = self.sessions.get(session_id)
+            if current is None or current.status is not issued or current.attempts >= max_attempts:
+                raise ConflictError("portal session condition not met")
+            attempts = current.attempts + 1
+            status = PortalSessionStatus.LOCKED if attempts >= max_attempts else issued
+            self.sessions[session_id] = replace(current, attempts=attempts, status=status)
+        return attempts
+
+    def mark_verified(self, session_id: str, max_attempts: int, now: datetime) -> None:
+        self._change(
+            session_id,
+            lambda s: (
+                s.status is PortalSessionStatus.ISSUED
+                and s.attempts < max_attempts
+                and s.expires_at > now
+            ),
+            status=PortalSessionStatus.VERIFIED,
+        )
+
+    def mark_paid(self, session_id: str) -> None:
+        self._change(
+            session_id,
+            lambda s: s.status is PortalSessionStatus.VERIFIED,
+            status=PortalSessionStatus.PAID,
+            notice=None,
+        )
+
+    def reissue_pin(self, session_id: str, pin_hash: str, pin_salt: str) -> None:
+        self._change(
+            session_id,
+            lambda s: s.status is PortalSessionStatus.ISSUED and s.attempts == 0,
+            pin_hash=pin_hash,
+            pin_salt=pin_salt,
+        )
+
+    def mark_link_queued(self, session_id: str) -> None:
+        self._change(session_id, lambda s: True, link_queued=True)
+
+    def set_notice(self, session_id: str, notice: PortalNotice) -> None:
+        self._change(session_id, lambda s: s.status is PortalSessionStatus.VERIFIED, notice=notice)
+
+    def take_notice(self, session_id: str, notice: PortalNotice) -> bool:
+        try:
+            self._change(session_id, lambda s: s.notice is notice, notice=None)
+        except ConflictError:
+            return False
+        return True
+
 
 class FakeCallbackStore:
+    """The DynamoDB callback store's rules (guard, slots, claims, leases) in memory."""
+
     def __init__(self) -> None:
         self.callbacks: dict[str, Callback] = {}
+        self.guards: dict[tuple[str, str], tuple[PendingCallback, datetime | None]] = {}
+        self.slots: dict[tuple[str, datetime], int] = {}
+        self.items_read = 0
+        self._lock = threading.RLock()
 
-    def schedule(self, callback: Callback) -> None:
-        if callback.callback_id in self.callbacks:
-            raise ConflictError("callback id taken")
-        self.callbacks[callback.callback_id] = replace(callback, status=CallbackStatus.SCHEDULED)
+    def _guard_free(self, key: tuple[str, str], now: datetime) -> bool:
+        held = self.guards.get(key)
+        return held is None or (held[1] is not None and held[1] < now)
+
+    def _slot_has_room(self, slot: Slot) -> bool:
+        return self.slots.get((slot.queue, slot.start), 0) < slot.capacity
+
+    def _shift_slot(self, slot: Slot, by: int) -> None:
+        key = (slot.queue, slot.start)
+        self.slots[key] = self.slots.get(key, 0) + by
+
+    def schedule(
+        self,
+        callback: Callback,
+        *,
+        now: datetime,
+        pending_until: datetime | None,
+        slot: Slot | None,
+    ) -> None:
+        with self._lock:
+            key = (callback.phone, callback.queue)
+            if callback.callback_id in self.callbacks:
+                raise ConflictError("callback id taken")
+            if not self._guard_free(key, now):
+                raise CallbackPendingError(self.guards[key][0])
+            if slot is not None and not self._slot_has_room(slot):
+                raise SlotFullError("slot full")
+            stored = replace(callback, attempts=0, claims=0, created_at=callback.created_at or now)
+            self.callbacks[callback.callback_id] = stored
+            pending = PendingCallback(
+                callback.callback_id,
+                callback.phone,
+                callback.queue,
+                callback.call_at,
+                callback.timezone,
+                callback.kind,
+            )
+            self.guards[key] = (pending, pending_until)
+            if slot is not None:
+                self._shift_slot(slot, 1)
 
     def get(self, callback_id: str) -> Callback | None:
         return self.callbacks.get(callback_id)
 
+    def pending(self, phone: str, queue: str, now: datetime) -> PendingCallback | None:
+        with self._lock:
+            if self._guard_free((phone, queue), now):
+                return None
+            return self.guards[(phone, queue)][0]
+
+    def _current(self, callback: Callback, *statuses: CallbackStatus) -> Callback:
+        current = self.callbacks.get(callback.callback_id)
+        if current is None or current.status not in statuses or current.claims != callback.claims:
+            raise ConflictError("callback changed")
+        return current
+
+    def _release_guard(self, callback: Callback) -> None:
+        key = (callback.phone, callback.queue)
+        held = self.guards.get(key)
+        if held is None or held[0].callback_id != callback.callback_id:
+            raise ConflictError("guard held by another callback")
+        del self.guards[key]
+
+    def move(
+        self, callback: Callback, call_at: datetime, *, old_slot: Slot | None, new_slot: Slot
+    ) -> Callback:
+        with self._lock:
+            current = self._current(callback, CallbackStatus.SCHEDULED)
+            key = (callback.phone, callback.queue)
+            held = self.guards.get(key)
+            if held is None or held[0].callback_id != callback.callback_id:
+                raise ConflictError("guard held by another callback")
+            same_slot = old_slot is not None and old_slot.start == new_slot.start
+            if not same_slot and not self._slot_has_room(new_slot):
+                raise SlotFullError("slot full")
+            if not same_slot:
+                self._shift_slot(new_slot, 1)
+                if old_slot is not None:
+                    self._shift_slot(old_slot, -1)
+            self.guards[key] = (replace(held[0], call_at=call_at), held[1])
+            moved = replace(current, call_at=call_at, due_at=call_at)
+            self.callbacks[callback.callback_id] = moved
+            return moved
+
+    def cancel(self, callback: Callback, *, now: datetime, slot: Slot | None) -> Callback:
+        with self._lock:
+            current = self._current(callback, CallbackStatus.SCHEDULED, CallbackStatus.QUEUED)
+            self._release_guard(current)
+            if slot is not None:
+                self._shift_slot(slot, -1)
+            cancelled = replace(current, status=CallbackStatus.CANCELLED, due_at=None)
+            self.callbacks[callback.callback_id] = cancelled
+            return cancelled
+
+    def mark_confirmed(self, callback_id: str) -> None:
+        with self._lock:
+            current = self.callbacks.get(callback_id)
+            if current is None:
+                raise ConflictError("no such callback")
+            self.callbacks[callback_id] = replace(current, confirmed=True)
+
     def due(self, now: datetime, limit: int = 100) -> list[Callback]:
-        due = [
-            c
-            for c in self.callbacks.values()
-            if c.status is CallbackStatus.SCHEDULED and c.due_at <= now
-        ]
-        return sorted(due, key=lambda c: c.due_at)[:limit]
+        with self._lock:
+            due = [c for c in self.callbacks.values() if c.due_at is not None and c.due_at <= now]
+            found = sorted(due, key=lambda c: c.due_at or now)[:limit]
+            self.items_read += len(found)
+            return found
+
+    def claim(self, callback: Callback, *, now: datetime, lease_until: datetime) -> Callback | None:
+        with self._lock:
+            current = self.callbacks.get(callback.callback_id)
+            if (
+                current is None
+                or current.status not in (CallbackStatus.SCHEDULED, CallbackStatus.DIALLING)
+                or current.claims != callback.claims
+                or current.due_at is None
+                or current.due_at > now
+            ):
+                return None
+            claimed = replace(
+                current,
+                status=CallbackStatus.DIALLING,
+                claims=current.claims + 1,
+                lease_until=lease_until,
+                due_at=lease_until,
+            )
+            self.callbacks[callback.callback_id] = claimed
+            return claimed
+
+    def defer(self, callback: Callback, *, until: datetime) -> None:
+        with self._lock:
+            current = self.callbacks.get(callback.callback_id)
+            if current is None or current.claims != callback.claims or current.due_at is None:
+                raise ConflictError("callback changed")
+            self.callbacks[callback.callback_id] = replace(current, due_at=until)
+
+    def mark_dialled(self, callback: Callback, *, contact_id: str, now: datetime) -> None:
+        with self._lock:
+            current = self._current(callback, CallbackStatus.DIALLING)
+            self._release_guard(current)
+            self.callbacks[callback.callback_id] = replace(
+                current,
+                status=CallbackStatus.DIALLED,
+                outbound_contact_id=contact_id,
+                due_at=None,
+                lease_until=None,
+            )
+
+    def mark_retry(self, callback: Callback, *, retry_at: datetime, error: str) -> None:
+        with self._lock:
+            current = self._current(callback, CallbackStatus.DIALLING)
+            self.callbacks[callback.callback_id] = replace(
+                current,
+                status=CallbackStatus.SCHEDULED,
+                attempts=current.attempts + 1,
+                due_at=retry_at,
+                last_error=error[:500],
+                lease_until=None,
+            )
+
+    def mark_failed(self, callback: Callback, *, now: datetime, error: str) -> None:
+        with self._lock:
+            current = self._current(callback, CallbackStatus.DIALLING)
+            self._release_guard(current)
+            self.callbacks[callback.callback_id] = replace(
+                current,
+                status=CallbackStatus.FAILED,
+                attempts=current.attempts + 1,
+                due_at=None,
+                last_error=error[:500],
+                lease_until=None,
+            )
+
+    def slot_loads(self, queue: str, starts: list[datetime]) -> dict[datetime, int]:
+        with self._lock:
+            return {start: self.slots.get((queue, start), 0) for start in starts}
 
 
 class FakeActivityLog:
@@ -130,3 +399,65 @@ class FakeActivityLog:
 
     def for_contact(self, contact_id: str) -> list[ActivityEvent]:
         return sorted((e for e in self.events if e.contact_id == contact_id), key=lambda e: e.at)
+
+
+class FakeAuthStore:
+    """Versioned authentication records; a save checks the version under a lock, as DynamoDB's
+    conditional PutItem does per item."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _save(self, key: str, record: Any, expected_version: int) -> None:
+        with self._lock:
+            current = self.records.get(key)
+            if (current.version if current is not None else 0) != expected_version:
+                raise ConflictError("version changed")
+            self.records[key] = record
+
+    def customer_failures(self, phone: str) -> CustomerFailures | None:
+        record: CustomerFailures | None = self.records.get(f"customer#{phone}")
+        return record
+
+    def save_customer_failures(self, state: CustomerFailures, expected_version: int) -> None:
+        self._save(f"customer#{state.phone}", state, expected_version)
+
+    def contact(self, contact_id: str) -> ContactAuth | None:
+        record: ContactAuth | None = self.records.get(f"contact#{contact_id}")
+        return record
+
+    def save_contact(self, state: ContactAuth, expected_version: int) -> None:
+        self._save(f"contact#{state.contact_id}", state, expected_version)
+
+    def one_time_code(self, contact_id: str) -> OneTimeCode | None:
+        record: OneTimeCode | None = self.records.get(f"code#{contact_id}")
+        return record
+
+    def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
+        self._save(f"code#{code.contact_id}", code, expected_version)
+
+
+class FakeCircuitStore:
+    def __init__(self) -> None:
+        self.states: dict[str, CircuitState] = {}
+        self._lock = threading.Lock()
+
+    def read(self, name: str) -> CircuitState | None:
+        return self.states.get(name)
+
+    def record_failure(
+        self, name: str, *, now: datetime, threshold: int, open_for: timedelta, forget: timedelta
+    ) -> CircuitState:
+        with self._lock:
+            current = self.states.get(name) or CircuitState(name, 0)
+            failures = current.failures + 1
+            until = current.open_until
+            if failures >= threshold and not current.is_open(now):
+                until = now + open_for
+            self.states[name] = CircuitState(name, failures, until)
+            return self.states[name]
+
+    def reset(self, name: str) -> None:
+        with self._lock:
+            self.states.pop(name, None)

@@ -62,6 +62,10 @@ class CallerStore(Protocol):
     def save(self, customer: Customer) -> None:
         """Create or replace the customer record (the open transaction is left to its store)."""
 
+    def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
+        """Record the customer's voice enrolment alone (no other field is rewritten);
+        NotFoundError when there is no such customer."""
+
 
 class LookupStatus(StrEnum):
     FOUND = "found"

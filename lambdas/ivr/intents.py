@@ -296,8 +296,9 @@ def _callback_message(turn: Turn) -> str:
     day = _iso_date(day_value.interpreted if day_value else None)
     at = time_value.interpreted if time_value else None
     if day is None or at is None or not _HHMM.fullmatch(at):
-        return "Okay, we'll call you back as soon as an agent is free."
-    return f"Okay, we'll call you back on {day:%A, %B} {day.day} at {spoken_time(at)}."
+        return "Okay, let's set up your callback."
+    # The callback flow checks the time (hours, zone, capacity) before anything is promised.
+    return f"Let me check {day:%A, %B} {day.day} at {spoken_time(at)} for your callback."
 
 
 # --- the transcript ------------------------------------------------------------------------------

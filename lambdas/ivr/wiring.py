@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     from ivr.activity import ActivityLog
-    from ivr.callbacks import CallbackStore
+    from ivr.auth import AuthStore
+    from ivr.callbacks import CallbackService, CallbackStore, OutboundDialer
     from ivr.callers import CallerStore
+    from ivr.circuit import CircuitBreaker, CircuitStore
+    from ivr.dialer import LocalDialer
+    from ivr.keypad_payment import StoredInputDecrypter
     from ivr.messaging.outbox import LocalOutbox
-    from ivr.notify import Notifier
+    from ivr.notify import MessageQueue, Notifier
+    from ivr.payments import PaymentProcessor
     from ivr.portal import PortalSessionStore
+    from ivr.processors.sandbox import SandboxProcessor
+    from ivr.scheduling import CallbackPolicy
+    from ivr.steps import StepClaims
+    from ivr.timeline import ContactAttributes
     from ivr.transactions import TransactionStore
+    from ivr.voice import VoiceProvider
 
 
 @cache
@@ -44,6 +56,57 @@ def callbacks() -> CallbackStore:
 
 
 @cache
+def callback_policy() -> CallbackPolicy:
+    """Opening hours, capacity and retry rules from ``CALLBACK_POLICY`` (read once)."""
+    from ivr.scheduling import parse_policy
+    from ivr.settings import settings
+
+    config = settings()
+    return parse_policy(config.callback_policy, config.contact_center_timezone)
+
+
+def callback_service() -> CallbackService:
+    """The callback use cases wired to the real store, policy, sender and clock."""
+    from ivr import clock
+    from ivr.callbacks import CallbackService
+
+    return CallbackService(callbacks(), callback_policy(), notifier(), clock.now)
+
+
+@cache
+def dialer() -> OutboundDialer:
+    """The dialer chosen by ``DIALER``: "connect" (StartOutboundVoiceContact) or "local"."""
+    from ivr.settings import settings
+
+    config = settings()
+    if config.dialer == "local":
+        return local_dialer()
+    if config.dialer == "connect":
+        import boto3
+        from botocore.config import Config
+
+        from ivr.dialer import ConnectDialer
+
+        # The sweeper is not bound by Connect's 8 s; standard retries reuse the ClientToken.
+        client_config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard"})
+        return ConnectDialer(
+            boto3.session.Session().client("connect", config=client_config),
+            instance_id=config.connect_instance_id,
+            contact_flow_id=config.callback_outbound_flow_id,
+            queue_id=config.callback_queue_id,
+            source_number=config.callback_source_number,
+        )
+    raise ValueError(f"unknown DIALER {config.dialer!r}")
+
+
+@cache
+def local_dialer() -> LocalDialer:
+    from ivr.dialer import LocalDialer
+
+    return LocalDialer()
+
+
+@cache
 def activity() -> ActivityLog:
     from ivr.store.activity import DynamoActivityLog
 
@@ -63,13 +126,117 @@ def pepper() -> bytes:
 
 @cache
 def notifier() -> Notifier:
-    """The sender chosen by ``NOTIFIER``; the AWS adapters arrive with the payments issue."""
+    """The sender chosen by ``NOTIFIER``: "aws" (End User Messaging SMS + SES v2, the default),
+    "pinpoint" (legacy SendMessages) or "local" (the local outbox)."""
     from ivr.settings import settings
 
     config = settings()
     if config.notifier == "local":
         return local_outbox()
+    if config.notifier == "aws":
+        from ivr.messaging.email import SesEmail
+        from ivr.messaging.router import ChannelRouter
+        from ivr.messaging.sms import EndUserMessagingSms
+
+        sms = EndUserMessagingSms(
+            aws_client("pinpoint-sms-voice-v2"),
+            config.sms_origination_identity,
+            config.sms_configuration_set,
+        )
+        email = SesEmail(aws_client("sesv2"), config.email_from, config.email_configuration_set)
+        return ChannelRouter(sms=sms, email=email)
+    if config.notifier == "pinpoint":
+        from ivr.messaging.pinpoint import PinpointNotifier
+
+        return PinpointNotifier(
+            aws_client("pinpoint"),
+            config.pinpoint_application_id,
+            config.sms_origination_identity,
+            config.email_from,
+        )
     raise ValueError(f"unknown NOTIFIER {config.notifier!r}")
+
+
+@cache
+def aws_client(service: str) -> Any:
+    """A boto3 client with deadlines that fit inside Connect's 8 s (created on first use)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 2})
+    return boto3.session.Session().client(service, config=config)
+
+
+@cache
+def message_queue() -> MessageQueue:
+    """Where Connect-facing functions put messages for the sender function."""
+    from ivr.messaging.queue import SqsMessageQueue
+    from ivr.settings import settings
+
+    return SqsMessageQueue(aws_client("sqs"), settings().notifications_queue_url)
+
+
+@cache
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    """Powertools idempotency records (DynamoDB), built on first use."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from ivr.settings import settings
+
+    return DynamoDBPersistenceLayer(
+        table_name=settings().idempotency_table, boto3_client=aws_client("dynamodb")
+    )
+
+
+@cache
+def step_claims() -> StepClaims:
+    from ivr.store.steps import DynamoStepClaims
+
+    return DynamoStepClaims()
+
+
+@cache
+def payment_processor() -> PaymentProcessor:
+    """The processor chosen by ``PAYMENT_PROCESSOR``; a real gateway adapter plugs in here."""
+    from ivr.settings import settings
+
+    name = settings().payment_processor
+    if name == "sandbox":
+        return sandbox_processor()
+    raise ValueError(f"unknown PAYMENT_PROCESSOR {name!r}")
+
+
+@cache
+def sandbox_processor() -> SandboxProcessor:
+    from ivr.processors.sandbox import SandboxProcessor
+
+    return SandboxProcessor()
+
+
+@cache
+def input_decrypter() -> StoredInputDecrypter:
+    """Decrypts Connect's encrypted keypad input (pay by phone) with our private keys."""
+    from ivr.connect_input import EncryptionSdkDecrypter
+
+    return EncryptionSdkDecrypter(input_decryption_keys)
+
+
+def input_decryption_keys() -> dict[str, bytes]:
+    """EncryptionKeyId -> PEM private key, from Secrets Manager (cached for secret_max_age)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from ivr.connect_input import private_keys_from_secret
+    from ivr.keypad_payment import DecryptionKeyUnavailableError
+    from ivr.settings import settings
+
+    config = settings()
+    try:
+        value = parameters.get_secret(
+            config.input_decryption_key_secret_id, max_age=config.secret_max_age
+        )
+        return private_keys_from_secret(value if isinstance(value, str) else bytes(value).decode())
+    except Exception as missing:  # never echo what the secret held
+        raise DecryptionKeyUnavailableError(type(missing).__name__) from None
 
 
 @cache
@@ -81,3 +248,84 @@ def local_outbox() -> LocalOutbox:
 
     path = settings().local_outbox_path
     return LocalOutbox(Path(path) if path else None)
+
+
+# --- authentication (issue 4) ----------------------------------------------------------------
+
+
+@cache
+def voice_provider() -> VoiceProvider:
+    """The provider chosen by ``VOICE_PROVIDER``: "http" (a third-party voice-biometrics service
+    over HTTPS, behind a circuit breaker) or "simulated" (the local contact center's registry)."""
+    from ivr.settings import settings
+
+    config = settings()
+    if config.voice_provider == "simulated":
+        from ivr.voiceprint.simulated import simulated_voice
+
+        return simulated_voice()
+    if config.voice_provider == "http":
+        from ivr.voiceprint.http_service import HttpVoiceProvider
+
+        return HttpVoiceProvider(
+            config.voice_api_url,
+            voice_api_key,
+            circuit_breaker("voice-provider"),
+            attempt_timeout=config.voice_attempt_timeout,
+            deadline=config.voice_deadline,
+        )
+    raise ValueError(f"unknown VOICE_PROVIDER {config.voice_provider!r}")
+
+
+def voice_api_key() -> str:
+    """The voice provider's API key from Secrets Manager, cached for ``secret_max_age``."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from ivr.settings import settings
+
+    config = settings()
+    value = parameters.get_secret(config.voice_api_key_secret_id, max_age=config.secret_max_age)
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@cache
+def auth_store() -> AuthStore:
+    from ivr.store.auth import DynamoAuthStore
+
+    return DynamoAuthStore()
+
+
+@cache
+def circuit_store() -> CircuitStore:
+    from ivr.store.circuit import DynamoCircuitStore
+
+    return DynamoCircuitStore()
+
+
+def circuit_breaker(name: str) -> CircuitBreaker:
+    """A breaker for the dependency ``name``, its state shared by every copy of the function."""
+    from ivr import clock
+    from ivr.circuit import CircuitBreaker
+
+    return CircuitBreaker(name, circuit_store(), clock.now)
+
+
+# --- agent dashboard (issue 7) -----------------------------------------------------------------
+
+
+@cache
+def contact_attributes() -> ContactAttributes:
+    """A contact's attributes, chosen by ``CONTACT_ATTRIBUTES``: "connect" (GetContactAttributes)
+    or "activity" (the local contact center's activity log)."""
+    from ivr.settings import settings
+
+    config = settings()
+    if config.contact_attributes == "activity":
+        from ivr.contacts import LoggedContactAttributes
+
+        return LoggedContactAttributes(activity())
+    if config.contact_attributes == "connect":
+        from ivr.contacts import ConnectContactAttributes
+
+        return ConnectContactAttributes(aws_client("connect"), config.connect_instance_id)
+    raise ValueError(f"unknown CONTACT_ATTRIBUTES {config.contact_attributes!r}")

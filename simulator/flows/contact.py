@@ -110,6 +110,9 @@ class CallRecord:
     events: list[Event] = field(default_factory=list)
     whisper: list[str] = field(default_factory=list)  # what the agent heard (AgentWhisper hook)
     callbacks: list[CallbackRequest] = field(default_factory=list)
+    #: What Connect's flow logs (CloudWatch) would hold: prompts, keys, stored input and Lambda
+    #: calls with their answers, written only while the flow's logging is enabled.
+    flow_log: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def transcript(self) -> str:

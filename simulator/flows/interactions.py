@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from simulator.flows.contact import Contact, Invocation, queue_name
+from simulator.flows.flow_log import log_block
 from simulator.flows.model import Action
 from simulator.flows.outcome import NEXT, FlowStop, Outcome
 from simulator.flows.params import resolve_map, resolved, seconds
@@ -158,6 +159,12 @@ def invoke_lambda_function(run: Run, action: Action) -> Outcome:
         return run.fail(action, "NoMatchingError", f"Lambda {function} {failure}")
     milliseconds = _count(run, function, started, ok=True)
     run.contact.external = external
+    log_block(
+        run,
+        action,
+        Parameters={"FunctionArn": function, "Parameters": parameters},
+        ExternalResults=external,
+    )
     run.note("lambda", f"{function} answered in {milliseconds} ms")
     return NEXT
 

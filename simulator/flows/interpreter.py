@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from simulator.flows.clock import VirtualClock
 from simulator.flows.conditions import UnknownOperatorError, first_match
@@ -41,6 +42,23 @@ class Frame:
     loop_counts: dict[str, int] = field(default_factory=dict)  # Loop blocks, per Identifier
 
 
+class CallListener(Protocol):
+    """Told of every event as it happens, with the contact as it is at that moment (the local
+    contact center streams calls to its pages and writes the agent's activity log from this)."""
+
+    def __call__(self, event: Event, contact: Contact) -> None: ...
+
+
+class _NobodyOnTheLine:
+    """The listener of a disconnect flow: the caller has gone, so nothing is heard or pressed."""
+
+    def hear(self, text: str) -> None:
+        """Nobody hears it."""
+
+    def next_input(self, request: InputRequest) -> Hangup:
+        return Hangup()
+
+
 class _AgentSide:
     """The listener of a whisper flow: the agent hears it, and says nothing back."""
 
@@ -63,6 +81,7 @@ class Run:
         lex: LexBot | None,
         clock: VirtualClock,
         step_budget: int = DEFAULT_STEP_BUDGET,
+        listener: CallListener | None = None,
     ) -> None:
         self.library = library
         self.contact = contact
@@ -74,6 +93,7 @@ class Run:
         self.step_budget = step_budget
         self.steps_left = step_budget
         self.stack: list[Frame] = []
+        self.listener = listener
 
     # --- what handlers use ------------------------------------------------------------------------
 
@@ -85,7 +105,10 @@ class Run:
         return f"{self.frame.flow.name}:{action.identifier}"
 
     def note(self, kind: str, text: str) -> None:
-        self.record.events.append(Event(t=self.clock.now().isoformat(), kind=kind, text=text))
+        event = Event(t=self.clock.now().isoformat(), kind=kind, text=text)
+        self.record.events.append(event)
+        if self.listener is not None:
+            self.listener(event, self.contact)
 
     def say(self, text: str, kind: str = "prompt") -> None:
         """Play ``text`` to the caller; an empty prompt (an unknown JSONPath) plays nothing."""
@@ -124,6 +147,7 @@ class Run:
         """Run an event-hook flow (AgentWhisper) for the agent: its prompts go to ``whisper``."""
         agent = _AgentSide()
         sub = Run(self.library, self.contact, agent, self.runtime, self.lex, self.clock)
+        sub.listener = self._as_whisper(self.listener)
         sub.step_budget = sub.steps_left = self.steps_left
         sub.run(flow_name)
         self.steps_left = sub.steps_left
@@ -137,6 +161,20 @@ class Run:
             for e in sub.record.events
         ]
 
+    @staticmethod
+    def _as_whisper(listener: CallListener | None) -> CallListener | None:
+        """The hook flow's prompts reach the listener as what the agent heard."""
+        if listener is None:
+            return None
+
+        def whispered(event: Event, contact: Contact) -> None:
+            if event["kind"] == "end":
+                return  # the hook flow ending is not the call ending
+            kind = "whisper" if event["kind"] == "prompt" else event["kind"]
+            listener(Event(t=event["t"], kind=kind, text=event["text"]), contact)
+
+        return whispered
+
     # --- the engine -------------------------------------------------------------------------------
 
     def run(self, flow_name: str) -> CallRecord:
@@ -146,6 +184,7 @@ class Run:
                 action = self._step(action)
         except CallEnded as ended:
             self.record.ended = ended.how
+            self._run_disconnect_flow()
         except FlowStop as stop:
             self.record.ended = "error"
             self.record.errors.append(str(stop))
@@ -153,6 +192,28 @@ class Run:
         finally:
             self.record.attributes = dict(self.contact.attributes)
         return self.record
+
+    def _run_disconnect_flow(self) -> None:
+        """The disconnect flow ("Set disconnect flow", the CustomerRemaining hook) runs once the
+        call has ended, with nobody left on the line; its blocks join this call's record."""
+        if self.record.ended not in {"hangup", "disconnected"}:
+            return  # with an agent (or in a queue) the call goes on; its end is not simulated
+        if isinstance(self.caller, _AgentSide | _NobodyOnTheLine):
+            return  # a side flow (a whisper, the disconnect flow itself) ending is not the call's
+        flow_name = self.contact.event_hooks.pop("CustomerRemaining", None)
+        if flow_name is None:
+            return
+        self.note("flow", f"disconnect flow {flow_name} runs")
+        gone = _NobodyOnTheLine()
+        sub = Run(self.library, self.contact, gone, self.runtime, self.lex, self.clock)
+        sub.listener = self.listener
+        sub.step_budget = sub.steps_left = max(self.steps_left, 0)
+        sub.run(flow_name)
+        self.record.blocks += sub.record.blocks
+        self.record.branches += sub.record.branches
+        self.record.invocations += sub.record.invocations
+        self.record.errors += [f"disconnect flow {message}" for message in sub.record.errors]
+        self.record.events += sub.record.events
 
     def _flow(self, name: str) -> Flow:
         try:
@@ -265,8 +326,9 @@ def run_contact(
     lex: LexBot | None,
     clock: VirtualClock,
     step_budget: int = DEFAULT_STEP_BUDGET,
+    listener: CallListener | None = None,
 ) -> CallRecord:
     """Run ``contact`` from the start of ``flow_name`` until the call ends; never raises for
     anything a flow does (the record says ``ended == "error"`` and why)."""
-    run = Run(library, contact, caller, runtime, lex, clock, step_budget)
+    run = Run(library, contact, caller, runtime, lex, clock, step_budget, listener)
     return run.run(flow_name)

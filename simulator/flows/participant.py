@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from simulator.flows.contact import LexState
+from simulator.flows.encryption import InputEncryptionError, encrypt_stored_input
+from simulator.flows.flow_log import log_block
 from simulator.flows.jsonpath import render_text, resolve_value
 from simulator.flows.model import Action
 from simulator.flows.outcome import NEXT, FlowStop, Outcome, end, error, result
@@ -53,7 +55,9 @@ def prompt_text(run: Run, action: Action) -> str:
 
 
 def message_participant(run: Run, action: Action) -> Outcome:
-    run.say(prompt_text(run, action))
+    text = prompt_text(run, action)
+    run.say(text)
+    log_block(run, action, Parameters={"Text": text})
     return NEXT
 
 
@@ -85,6 +89,7 @@ def _keys(run: Run, request: InputRequest, *, menu: bool) -> str | None:
 def _menu_choice(run: Run, action: Action, timeout: float) -> Outcome:
     """A menu: the result is the one key pressed, matched against Equals conditions."""
     keys = _keys(run, InputRequest("dtmf", timeout, max_digits=1), menu=True)
+    log_block(run, action, Results=keys[0] if keys else "Timeout")
     return error("InputTimeLimitExceeded") if keys is None else result(keys[0])
 
 
@@ -125,9 +130,16 @@ def _store_input(run: Run, action: Action, timeout: float) -> Outcome:
         if number is None:
             return error("InvalidPhoneNumber")
         digits = number
-    # With InputEncryption Connect stores ciphertext; the simulator keeps the digits (the stdlib
-    # has no RSA) and relies on the record masking them.
+    encryption = action.mapping("InputEncryption")
+    if encryption:
+        # Connect stores ciphertext for our certificate, and so does the local contact center:
+        # the Lambda that gets $.StoredCustomerInput decrypts it as it would in AWS.
+        try:
+            digits = encrypt_stored_input(digits, encryption)
+        except InputEncryptionError as unusable:
+            return run.fail(action, "NoMatchingError", str(unusable))
     run.contact.stored_customer_input = digits
+    log_block(run, action, Results=digits)  # what Connect stored (ciphertext when encrypted)
     return NEXT
 
 

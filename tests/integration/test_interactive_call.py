@@ -57,6 +57,8 @@ class Terminal:
 def test_a_person_checks_their_balance_in_a_terminal() -> None:
     terminal = Terminal("call", "--from", "+1 312 555 0142", "--port", str(free_port()))
     terminal.read_until("IVR: Hello Ana, welcome back to Example Bank.")
+    terminal.read_until("To finish it now, press 1.")  # the sample caller's unfinished payment
+    terminal.type("")  # not now: stay silent
     terminal.read_until("you (speak)> ")
     terminal.type("what's my balance")
     terminal.read_until("IVR: Your balance is $120.50.")

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from ivr.activity import ActivityEvent
-from ivr.callbacks import Callback, CallbackStatus
 from ivr.callers import Customer, KnowledgeHashes
 from ivr.errors import ConflictError
 from ivr.money import Money
@@ -152,6 +151,55 @@ def test_a_settled_transaction_cannot_move_again(stores: Stores) -> None:
     assert stores.transactions.get("pay-1").status is TransactionStatus.COMPLETE
 
 
+def test_abandoned_payment_stays_on_the_customer_for_the_next_call(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment())
+    stores.transactions.settle("pay-1", TransactionStatus.ABANDONED, T0)
+    assert stores.transactions.get("pay-1").status is TransactionStatus.ABANDONED
+    mark = stores.callers.find_by_phone("+13125550142").open_transaction
+    assert mark is not None and mark.payment_id == "pay-1"
+
+
+def test_picking_up_an_abandoned_payment_moves_the_mark_to_a_new_one(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment())
+    stores.transactions.settle("pay-1", TransactionStatus.ABANDONED, T0)
+    stores.transactions.resume("pay-1", payment("pay-2", contact_id="contact-2"))
+    assert stores.transactions.get("pay-1").status is TransactionStatus.ABANDONED
+    assert stores.transactions.get("pay-2").status is TransactionStatus.OPEN
+    assert stores.callers.find_by_phone("+13125550142").open_transaction.payment_id == "pay-2"
+
+
+def test_an_open_payment_cannot_be_picked_up_as_abandoned(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment())
+    with pytest.raises(ConflictError):
+        stores.transactions.resume("pay-1", payment("pay-2"))
+    assert stores.transactions.get("pay-2") is None
+    assert stores.callers.find_by_phone("+13125550142").open_transaction.payment_id == "pay-1"
+
+
+def test_an_abandoned_payment_is_picked_up_once(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment())
+    stores.transactions.settle("pay-1", TransactionStatus.ABANDONED, T0)
+    stores.transactions.resume("pay-1", payment("pay-2"))
+    with pytest.raises(ConflictError):
+        stores.transactions.resume("pay-1", payment("pay-3"))
+    assert stores.transactions.get("pay-3") is None
+
+
+def test_a_late_abandon_cannot_touch_the_payment_that_replaced_it(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment())
+    stores.transactions.settle("pay-1", TransactionStatus.ABANDONED, T0)
+    stores.transactions.resume("pay-1", payment("pay-2"))
+    with pytest.raises(ConflictError):
+        stores.transactions.settle("pay-1", TransactionStatus.ABANDONED, T0)
+    stores.transactions.settle("pay-2", TransactionStatus.COMPLETE, T0)
+    assert stores.callers.find_by_phone("+13125550142").open_transaction is None
+
+
 def test_customer_transactions_newest_first(stores: Stores) -> None:
     stores.callers.save(ana())
     for minutes, payment_id in ((0, "old"), (10, "middle"), (20, "new")):
@@ -183,24 +231,7 @@ def test_portal_session_by_id_and_ids_are_never_reused(stores: Stores) -> None:
     assert stores.portal.get(str(uuid.uuid4())) is None
 
 
-def callback(callback_id: str, due: datetime) -> Callback:
-    return Callback(
-        callback_id=callback_id,
-        phone="+13125550142",
-        queue="BasicQueue",
-        due_at=due,
-        timezone="America/Chicago",
-        status=CallbackStatus.SCHEDULED,
-    )
-
-
-def test_due_callbacks_include_everything_overdue_oldest_first(stores: Stores) -> None:
-    stores.callbacks.schedule(callback("late", T0 - timedelta(minutes=45)))
-    stores.callbacks.schedule(callback("now", T0))
-    stores.callbacks.schedule(callback("later", T0 + timedelta(minutes=5)))
-    due = stores.callbacks.due(T0)
-    assert [c.callback_id for c in due] == ["late", "now"]
-    assert stores.callbacks.get("later").due_at == T0 + timedelta(minutes=5)
+# The callback store's access patterns: tests/integration/test_callback_store.py.
 
 
 def test_activity_comes_back_in_order_per_contact(stores: Stores) -> None:

@@ -107,6 +107,30 @@ def test_placeholders_round_trip() -> None:
     assert to_placeholders(resolved, mapping) == flow_content(LOOKUP)
 
 
+def test_certificate_placeholder_resolves_to_the_pem_with_its_newlines() -> None:
+    pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
+    capture = {
+        "Identifier": "ask-card",
+        "Type": "GetParticipantInput",
+        "Parameters": {
+            "InputEncryption": {
+                "EncryptionKeyId": "${InputEncryptionKeyId}",
+                "Key": "${InputEncryptionCertificate}",
+            }
+        },
+    }
+    content = {**flow_content(LOOKUP), "Actions": [capture]}
+    mapping = {
+        "${InputEncryptionKeyId}": "a5ecd749-4bd8-4a94-bfde-27eefe4f12b1",
+        "${InputEncryptionCertificate}": pem,
+        LOOKUP: DEV_LOOKUP,
+    }
+    resolved = resolve(content, mapping)
+    encryption = resolved["Actions"][0]["Parameters"]["InputEncryption"]
+    assert encryption == {"EncryptionKeyId": "a5ecd749-4bd8-4a94-bfde-27eefe4f12b1", "Key": pem}
+    assert to_placeholders(resolved, mapping) == content
+
+
 def test_export_writes_flows_with_placeholders_not_arns(tmp_path: Path) -> None:
     connect = client()
     pay_arn = flow_arn(DEV, "pay-1")

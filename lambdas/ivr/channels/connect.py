@@ -31,6 +31,9 @@ class ConnectRequest:
     instance_arn: str
     attributes: Mapping[str, str] = field(default_factory=dict)
     parameters: Mapping[str, str] = field(default_factory=dict)
+    #: The caller's audio stream once "Start media streaming" ran (``MediaStreams.Customer.Audio``:
+    #: StreamARN, StartFragmentNumber, StartTimestamp); empty before that.
+    customer_audio: Mapping[str, str] = field(default_factory=dict)
 
 
 def _string_map(value: object, what: str) -> dict[str, str]:
@@ -61,7 +64,16 @@ def parse_event(event: Any) -> ConnectRequest:
         instance_arn=str(data.get("InstanceARN") or ""),
         attributes=_string_map(data.get("Attributes"), "Attributes"),
         parameters=_string_map(details.get("Parameters"), "Parameters"),
+        customer_audio=_customer_audio(data.get("MediaStreams")),
     )
+
+
+def _customer_audio(streams: object) -> dict[str, str]:
+    customer = streams.get("Customer") if isinstance(streams, dict) else None
+    audio = customer.get("Audio") if isinstance(customer, dict) else None
+    if not isinstance(audio, dict):
+        return {}
+    return {str(k): str(v) for k, v in audio.items() if isinstance(v, str | int)}
 
 
 def contact_id_of(event: Any) -> str:

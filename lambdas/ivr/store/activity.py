@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from pynamodb.attributes import MapAttribute
+
 from ivr.activity import ActivityEvent
 from ivr.store.errors import translated
 from ivr.store.tables import ActivityItem
@@ -39,4 +41,8 @@ class DynamoActivityLog:
 
 def _event_from_item(item: ActivityItem) -> ActivityEvent:
     at = datetime.fromisoformat(item.seq.split("#", 1)[0])
-    return ActivityEvent(item.contact_id, at, item.kind, item.text, dict(item.data or {}))
+    raw = item.data
+    data = raw.as_dict() if isinstance(raw, MapAttribute) else dict(raw or {})
+    return ActivityEvent(
+        item.contact_id, at, item.kind, item.text, {k: str(v) for k, v in data.items()}
+    )

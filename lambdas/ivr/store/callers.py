@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.expressions.update import Action
 
 from ivr.callers import Customer, KnowledgeHashes, OpenTransaction, VoiceEnrolment
+from ivr.errors import ConflictError, NotFoundError
 from ivr.money import Money
 from ivr.store.errors import translated
 from ivr.store.tables import CustomerItem
@@ -78,3 +79,13 @@ class DynamoCallerStore:
         with translated("save customer"):
             # UpdateItem, not PutItem: the open-transaction mark belongs to the transaction store.
             CustomerItem(customer.phone).update(actions=actions)
+
+    def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
+        try:
+            with translated("set voice enrolment"):
+                CustomerItem(phone).update(
+                    actions=[CustomerItem.voice_enrolment.set(status.value)],
+                    condition=CustomerItem.phone.exists(),
+                )
+        except ConflictError as missing:
+            raise NotFoundError("no such customer") from missing

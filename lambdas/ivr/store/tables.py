@@ -16,9 +16,27 @@ Callbacks (hash key ``callback_id``)
   * a callback by id — GetItem.
   * due callbacks: GSI ``by_due`` (due_shard, due_at) queried with ``due_at <= now``. ``due_shard``
     is set only while a callback is scheduled (a sparse index), so a sweep reads what is due,
-    not the table, and a late sweep still finds everything it missed.
+    not the table, and a late sweep still finds everything it missed. ``due_at`` is when the
+    sweeper next acts: the time the caller chose (``call_at``), then a lease's end or a retry's.
+  * the one pending callback per number and queue: a guard item (``CallbackGuardItem``, id
+    "pending#<phone>#<queue>") written in the same TransactWriteItems as the callback, with a
+    condition; it also answers "does this caller have a pending callback?" in one GetItem.
+  * free capacity per queue and 15-minute slot: counter items (``CallbackSlotItem``, id
+    "slot#<queue>#<UTC start>") changed in the same transactions, conditional on the capacity;
+    a BatchGetItem reads the slots around a proposed time.
 Activity (hash key ``contact_id``, range key ``seq``: ISO time + counter)
   * a contact's events in order — Query on the partition.
+IdempotencyTable (hash key ``id``; Powertools idempotency records and step claims)
+  * has this message / this contact step been done? — conditional PutItem, GetItem on retry.
+Authentication (hash key ``pk``; versioned items, every write conditional on the version)
+  * a customer's wrong keypad answers in the last 24 hours and their lock: "customer#<phone>"
+    (``AuthStateItem``) — GetItem, then a PutItem conditional on the version read.
+  * one call's authentication (wrong answers, keypad passed, SMS code confirmed, claimed
+    account): "contact#<contact id>" (``AuthStateItem``) — same.
+  * the SMS code of a call: "code#<contact id>" (``OneTimeCodeItem``), only its keyed hash.
+  ``ttl`` cleans up; a locked customer's item has none, so the lock waits for an agent.
+CircuitBreakers (hash key ``name``)
+  * a dependency's consecutive failures and open-until time — GetItem; UpdateItem ADD counts.
 """
 
 from __future__ import annotations
@@ -26,10 +44,12 @@ from __future__ import annotations
 import os
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -135,6 +155,8 @@ class PortalSessionItem(Model):
     attempts = NumberAttribute(default=0)
     expires_at = UTCDateTimeAttribute()
     ttl = TTLAttribute()
+    link_queued = BooleanAttribute(default=False)
+    notice = UnicodeAttribute(null=True)  # "incomplete": the portal saw a submit missing fields
 
 
 class DueCallbacksIndex(GlobalSecondaryIndex["CallbackItem"]):
@@ -160,8 +182,42 @@ class CallbackItem(Model):
     lease_until = UTCDateTimeAttribute(null=True)
     contact_id = UnicodeAttribute(default="")
     due_shard = UnicodeAttribute(null=True)  # set only while scheduled: the sparse due index
+    call_at = UTCDateTimeAttribute(null=True)  # the time the caller chose
+    kind = UnicodeAttribute(default="scheduled")  # scheduled | immediate
+    claims = NumberAttribute(default=0)  # the claim's version: a sweep's conditional writes
+    created_at = UTCDateTimeAttribute(null=True)
+    outbound_contact_id = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    confirmed = BooleanAttribute(default=False)
 
     by_due = DueCallbacksIndex()
+
+
+class CallbackGuardItem(Model):
+    """The one pending callback of a number for a queue (same table as CallbackItem)."""
+
+    class Meta(_Deadlines):
+        table_name = _table("CALLBACKS_TABLE", "Callbacks")
+
+    callback_id = UnicodeAttribute(hash_key=True)  # "pending#<phone>#<queue>"
+    holder = UnicodeAttribute()  # the pending callback's id
+    phone = UnicodeAttribute()
+    queue = UnicodeAttribute()
+    call_at = UTCDateTimeAttribute()
+    timezone = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    #: An immediate callback stops blocking a new one once Connect is done trying it.
+    pending_until = UTCDateTimeAttribute(null=True)
+
+
+class CallbackSlotItem(Model):
+    """How many callbacks a queue's 15-minute slot holds (same table as CallbackItem)."""
+
+    class Meta(_Deadlines):
+        table_name = _table("CALLBACKS_TABLE", "Callbacks")
+
+    callback_id = UnicodeAttribute(hash_key=True)  # "slot#<queue>#<UTC start>"
+    booked = NumberAttribute(default=0)
 
 
 class ActivityItem(Model):
@@ -176,10 +232,74 @@ class ActivityItem(Model):
     ttl = TTLAttribute(null=True)
 
 
+class StepClaimItem(Model):
+    """A contact step's claim (``id`` = "step#<contact id>#<step>"), kept in the Powertools
+    idempotency table beside its records (whose ids start "notification#..." etc.)."""
+
+    class Meta(_Deadlines):
+        table_name = _table("IDEMPOTENCY_TABLE", "IdempotencyTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    value = UnicodeAttribute()
+    expiration = TTLAttribute()
+
+
+class AuthStateItem(Model):
+    """A customer's keypad lockout ("customer#<phone>") or one call's authentication
+    ("contact#<contact id>"): the same shape, a failures map keyed by attempt id."""
+
+    class Meta(_Deadlines):
+        table_name = _table("AUTHENTICATION_TABLE", "Authentication")
+
+    pk = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute()
+    failures = MapAttribute[str, str](default=dict)  # attempt id -> ISO UTC time
+    locked_at = UTCDateTimeAttribute(null=True)
+    keypad_passed = BooleanAttribute(default=False)
+    code_confirmed = BooleanAttribute(default=False)
+    claimed_phone = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+
+class OneTimeCodeItem(Model):
+    """A call's SMS code ("code#<contact id>", same table as AuthStateItem): a keyed hash only."""
+
+    class Meta(_Deadlines):
+        table_name = _table("AUTHENTICATION_TABLE", "Authentication")
+
+    pk = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute()
+    phone = UnicodeAttribute()
+    salt = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    issued_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    sent = BooleanAttribute(default=False)
+    sends = NumberAttribute(default=1)
+    wrong_tries = UnicodeSetAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+
+class CircuitItem(Model):
+    """A circuit breaker's state; its TTL closes a circuit nobody touches again."""
+
+    class Meta(_Deadlines):
+        table_name = _table("CIRCUIT_BREAKERS_TABLE", "CircuitBreakers")
+
+    name = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    open_until = UTCDateTimeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     CustomerItem,
     TransactionItem,
     PortalSessionItem,
     CallbackItem,
     ActivityItem,
+    StepClaimItem,
+    AuthStateItem,
+    CircuitItem,
 )

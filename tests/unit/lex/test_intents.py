@@ -117,7 +117,7 @@ def test_fulfilment_without_a_day_means_as_soon_as_possible() -> None:
     step = next_step(Turn("RequestCallback", True, "call me back"))
     assert (step.kind, step.message) == (
         "fulfilled",
-        "Okay, we'll call you back as soon as an agent is free.",
+        "Okay, let's set up your callback.",
     )
 
 

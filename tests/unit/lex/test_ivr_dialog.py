@@ -22,7 +22,7 @@ def test_ambiguous_callback_time_is_asked_am_or_pm_then_scheduled(lex: LexEmulat
     turn = lex.recognize_text(ALIAS, "c", "in the evening", {})
     assert (turn.intent_name, turn.intent_state) == ("RequestCallback", "Fulfilled")
     assert turn.slots == {"CallbackDate": "2026-11-27", "CallbackTime": "22:00"}
-    assert turn.messages == ["Okay, we'll call you back on Friday, November 27 at 10 PM."]
+    assert turn.messages == ["Let me check Friday, November 27 at 10 PM for your callback."]
     assert "callbackTimeChoices" not in turn.session_attributes
 
 

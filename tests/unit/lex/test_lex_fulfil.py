@@ -76,7 +76,7 @@ def test_fulfilled_callback_says_the_day_and_time(lambda_context: Any) -> None:
     answer = call(load_event("lex/fulfil_request_callback.json"), lambda_context)
     assert (answer.intent_state, answer.messages) == (
         "Fulfilled",
-        ["Okay, we'll call you back on Friday, November 27 at 3 PM."],
+        ["Let me check Friday, November 27 at 3 PM for your callback."],
     )
 
 
