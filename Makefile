@@ -8,9 +8,9 @@ WEB_PORT ?= 8080
 # The portal pages' npm dependencies (amazon-connect-streams, axe-core for the browser tests).
 PORTAL_STAMP := portal/node_modules/.installed-$(shell cat portal/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint type cfn pytest format bench build pr venv clean portal
+.PHONY: run test lint type cfn pytest format bench build pr venv clean portal render
 
-run: venv ## Start the local contact center (DynamoDB, web phone, payment portal, agent dashboard)
+run: venv portal ## Start the local contact center (DynamoDB, web phone, payment portal, agent dashboard)
 	$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT)
 
 test: venv portal lint type cfn pytest ## Everything CI checks
@@ -45,6 +45,7 @@ type:
 
 cfn:
 	$(VENV)/bin/cfn-lint template.yaml
+	$(PY) -m deploy.render --check
 
 pytest:
 	$(PY) -m pytest
@@ -54,9 +55,17 @@ build: venv ## Stage the shared Lambda artifact in build/artifact and import eve
 	$(PY) -m deploy.build build/artifact --platform manylinux2014_aarch64
 	rm -rf build/smoke && $(PY) -m deploy.build build/smoke --smoke
 
-# SAM's makefile build method (Metadata: BuildMethod: makefile) calls build-<LogicalId>.
+# SAM's makefile build method (Metadata: BuildMethod: makefile) calls build-<LogicalId>, once per
+# function: the artifact is staged once per source digest into build/sam-stage and copied.
+# Wheels are for the functions' platform (arm64, CPython 3.12); LAMBDA_PLATFORM=host installs this
+# machine's instead, so tests/integration/test_sam_build.py can import the handlers here.
+LAMBDA_PLATFORM ?= manylinux2014_aarch64
 build-%:
-	$(PYTHON) -m deploy.build "$(ARTIFACTS_DIR)" --platform manylinux2014_aarch64
+	$(PYTHON) -m deploy.build "$(ARTIFACTS_DIR)" --cache build/sam-stage \
+		$(if $(filter host,$(LAMBDA_PLATFORM)),,--platform $(LAMBDA_PLATFORM))
+
+render: venv ## Render contact_flows/ and lex_bots/ into template.yaml (its GENERATED section)
+	$(PY) -m deploy.render
 
 bench: venv ## Performance numbers, measured in one run (bench/*.py)
 	$(PY) bench/callback_sweep.py
