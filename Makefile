@@ -68,6 +68,7 @@ render: venv ## Render contact_flows/ and lex_bots/ into template.yaml (its GENE
 	$(PY) -m deploy.render
 
 bench: venv ## Performance numbers, measured in one run (bench/*.py)
+	$(PY) bench/handlers.py
 	$(PY) bench/callback_sweep.py
 
 pr: test build
