@@ -9,6 +9,8 @@ template.yaml from the artifact alone, with Python's site-packages switched off.
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -35,6 +37,33 @@ def stage(target: Path, *, install: bool = True, platform: str | None = None) ->
     return target
 
 
+def _source_digest(platform: str | None) -> str:
+    """What an artifact depends on: the code, templates/, the pins and the target platform."""
+    digest = hashlib.sha256(f"{platform}\n".encode())
+    for root in (ROOT / "lambdas", ROOT / "templates"):
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def stage_cached(target: Path, cache: Path, *, platform: str | None = None) -> Path:
+    """Stage once per source digest into ``cache``, then copy: SAM's makefile method builds
+    every function separately, and all of them share this one artifact."""
+    cache.mkdir(parents=True, exist_ok=True)
+    staged = cache / _source_digest(platform)
+    with (cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # `sam build --parallel` runs several at once
+        if not staged.is_dir():
+            scratch = cache / f"{staged.name}.partial"
+            shutil.rmtree(scratch, ignore_errors=True)
+            stage(scratch, platform=platform)
+            scratch.rename(staged)
+    shutil.copytree(staged, target, dirs_exist_ok=True)
+    return target
+
+
 def smoke(artifact: Path, handlers: list[str]) -> None:
     """Import each 'module.function' with only the artifact on the path (no site-packages)."""
     code = (
@@ -54,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("target", type=Path)
     parser.add_argument("--platform", help="install wheels for this platform (cross-build)")
     parser.add_argument("--smoke", action="store_true", help="import every handler afterwards")
+    parser.add_argument("--cache", type=Path, help="stage once into this directory, then copy")
     args = parser.parse_args(argv)
-    stage(args.target, platform=args.platform)
+    if args.cache:
+        stage_cached(args.target, args.cache, platform=args.platform)
+    else:
+        stage(args.target, platform=args.platform)
     if args.smoke:
         sys.path.insert(0, str(ROOT))
         from simulator.template import function_handlers

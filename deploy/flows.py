@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from deploy.render import connect_flow_type
+
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+(?:\.Arn)?)\}")
 #: The smallest valid flow: what a new flow holds between its creation and its real content.
 _EMPTY_FLOW = {
@@ -58,7 +60,8 @@ class SourceFlow:
         return cls(
             stem=path.stem,
             name=str(metadata.get("name") or path.stem),
-            flow_type=str(metadata.get("type") or "CONTACT_FLOW"),
+            # Connect's export writes e.g. "agentWhisper"; the API wants AGENT_WHISPER.
+            flow_type=connect_flow_type(metadata.get("type")),
             content=content,
         )
 

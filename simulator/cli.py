@@ -235,7 +235,19 @@ def build_parser() -> argparse.ArgumentParser:
     from deploy.cli import add_commands
 
     add_commands(flow_commands)
+
+    render = commands.add_parser(
+        "render", help="render contact_flows/ and lex_bots/ into template.yaml (deploy/render.py)"
+    )
+    render.add_argument("--check", action="store_true", help="exit 1 if template.yaml is stale")
+    render.set_defaults(func=_cmd_render)
     return parser
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from deploy.render import main as render_main
+
+    return render_main(["--check"] if args.check else [])
 
 
 def main(argv: list[str] | None = None) -> int:
