@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from simulator.input_keys import local_secret_value
@@ -138,3 +140,34 @@ def reset_caches() -> None:
         factory.cache_clear()
     settings.settings.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+
+
+@contextmanager
+def in_memory_aws() -> Iterator[None]:
+    """moto's in-process AWS with the template's tables and secrets, one request at a time.
+
+    DynamoDB applies each request atomically; moto's in-memory backend takes no lock, so two
+    threads inside one TransactWriteItems (or two conditional writes) can both pass a condition
+    or corrupt its state. Requests are therefore let in one at a time: concurrent callers still
+    interleave request by request, which is where real races happen.
+    """
+    import boto3
+    from moto import mock_aws
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.process_request
+
+    def one_at_a_time(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    BotocoreStubber.process_request = one_at_a_time  # type: ignore[method-assign]
+    try:
+        with mock_aws():
+            reset_caches()
+            create_resources(boto3.session.Session())
+            yield
+    finally:
+        BotocoreStubber.process_request = original  # type: ignore[method-assign]
+        reset_caches()

@@ -116,17 +116,11 @@ def check_expectations(expect: dict[str, Any], record: CallRecord) -> list[str]:
 @contextmanager
 def fresh_aws() -> Iterator[None]:
     """In-memory AWS with the template's tables and secrets, for one scenario."""
-    import boto3
-    from moto import mock_aws
-
-    from simulator.local_aws import apply_environment, create_resources, reset_caches
+    from simulator.local_aws import apply_environment, in_memory_aws
 
     apply_environment(None)
-    with mock_aws():
-        reset_caches()
-        create_resources(boto3.session.Session())
+    with in_memory_aws():
         yield
-    reset_caches()
 
 
 def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from simulator.local_aws import LOCAL_REGION, function_environment, reset_caches
+from simulator.local_aws import LOCAL_REGION, function_environment
 
 for _name, _value in {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -40,17 +40,11 @@ def load_event(name: str) -> Any:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """moto's in-memory AWS with the template's tables and secrets."""
-    import boto3
-    from moto import mock_aws
+    """moto's in-memory AWS with the template's tables and secrets (one request at a time)."""
+    from simulator.local_aws import in_memory_aws
 
-    from simulator.local_aws import create_resources
-
-    with mock_aws():
-        reset_caches()
-        create_resources(boto3.session.Session())
+    with in_memory_aws():
         yield
-    reset_caches()
 
 
 @pytest.fixture

@@ -109,24 +109,6 @@ def test_a_sweep_reads_only_what_is_due(store: Any) -> None:
     assert report.read == 1
 
 
-@pytest.fixture
-def one_request_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies each request atomically; moto's in-memory backend takes no lock (two
-    threads in one TransactWriteItems corrupt its state), so requests are let in one at a time.
-    The two sweeps still interleave request by request, which is where they could collide."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def serialised(self: Any, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", serialised)
-
-
-@pytest.mark.usefixtures("one_request_at_a_time")
 def test_two_sweeps_started_together_dial_each_callback_once(store: Any) -> None:
     ids = [f"cb-{n:02d}" for n in range(30)]
     for number, callback_id in enumerate(ids, start=100):
