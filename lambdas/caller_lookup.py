@@ -1,4 +1,5 @@
-"""Caller lookup: who is calling, and did they leave a payment unfinished? (InvokeLambdaFunction)"""
+"""Caller lookup: who is calling, did they leave a payment unfinished, and do they have a callback
+booked? (InvokeLambdaFunction; one GetItem: both marks travel on the customer item)"""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from ivr import wiring
 from ivr.callers import LookupStatus, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
 from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.scheduling import spoken
 from ivr.settings import settings
 
 
@@ -20,6 +22,7 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
     if lookup.status is not LookupStatus.FOUND or customer is None:
         return answer(found=False, reason=lookup.status.value, callerNumber=lookup.phone)
     open_txn = customer.open_transaction
+    pending = customer.pending_callback
     return answer(
         found=True,
         callerNumber=lookup.phone,
@@ -31,4 +34,8 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
         openPaymentId=open_txn.payment_id if open_txn else None,
         openAmount=str(open_txn.amount) if open_txn else None,
         openAmountSpoken=open_txn.amount.spoken() if open_txn else None,
+        hasPendingCallback=pending is not None,
+        pendingCallbackId=pending.callback_id if pending else None,
+        # In the caller's own zone, as the callback flow and the SMS say it.
+        pendingCallbackSpoken=spoken(pending.call_at, pending.timezone) if pending else None,
     )

@@ -12,13 +12,14 @@ from ivr.activity import ActivityEvent
 from ivr.auth import ContactAuth, CustomerFailures, OneTimeCode
 from ivr.callbacks import (
     Callback,
+    CallbackKind,
     CallbackPendingError,
     CallbackStatus,
     PendingCallback,
     Slot,
     SlotFullError,
 )
-from ivr.callers import Customer, OpenTransaction, VoiceEnrolment
+from ivr.callers import Customer, OpenTransaction, PendingCallbackMark, VoiceEnrolment
 from ivr.circuit import CircuitState
 from ivr.errors import ConflictError, NotFoundError
 from ivr.portal import PortalNotice, PortalSession, PortalSessionStatus
@@ -43,7 +44,10 @@ class FakeCallerStore:
     def save(self, customer: Customer) -> None:
         existing = self.customers.get(customer.phone)
         mark = existing.open_transaction if existing else None
-        self.customers[customer.phone] = replace(customer, open_transaction=mark)
+        held = existing.pending_callback if existing else None
+        self.customers[customer.phone] = replace(
+            customer, open_transaction=mark, pending_callback=held
+        )
 
     def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
         customer = self.customers.get(phone)
@@ -203,9 +207,11 @@ class FakePortalSessionStore:
 
 
 class FakeCallbackStore:
-    """The DynamoDB callback store's rules (guard, slots, claims, leases) in memory."""
+    """The DynamoDB callback store's rules (guard, slots, claims, leases) in memory; given the
+    caller store, it keeps the customer's pending-callback mark as the real one does."""
 
-    def __init__(self) -> None:
+    def __init__(self, callers: FakeCallerStore | None = None) -> None:
+        self.callers = callers
         self.callbacks: dict[str, Callback] = {}
         self.guards: dict[tuple[str, str], tuple[PendingCallback, datetime | None]] = {}
         self.slots: dict[tuple[str, datetime], int] = {}
@@ -215,6 +221,27 @@ class FakeCallbackStore:
     def _guard_free(self, key: tuple[str, str], now: datetime) -> bool:
         held = self.guards.get(key)
         return held is None or (held[1] is not None and held[1] < now)
+
+    def _set_mark(self, callback: Callback, call_at: datetime, *, new: bool) -> bool:
+        """Mark the customer (booking: if free; moving: if it names this callback)."""
+        customer = self.callers.customers.get(callback.phone) if self.callers else None
+        if customer is None or self.callers is None:
+            return False
+        held = customer.pending_callback
+        if held is None and not new:
+            return False
+        if held is not None and held.callback_id != callback.callback_id:
+            return False
+        mark = PendingCallbackMark(callback.callback_id, callback.queue, call_at, callback.timezone)
+        self.callers.customers[callback.phone] = replace(customer, pending_callback=mark)
+        return True
+
+    def _remove_mark(self, callback: Callback) -> None:
+        customer = self.callers.customers.get(callback.phone) if self.callers else None
+        if customer is None or self.callers is None or customer.pending_callback is None:
+            return
+        if customer.pending_callback.callback_id == callback.callback_id:
+            self.callers.customers[callback.phone] = replace(customer, pending_callback=None)
 
     def _slot_has_room(self, slot: Slot) -> bool:
         return self.slots.get((slot.queue, slot.start), 0) < slot.capacity
@@ -239,7 +266,16 @@ class FakeCallbackStore:
                 raise CallbackPendingError(self.guards[key][0])
             if slot is not None and not self._slot_has_room(slot):
                 raise SlotFullError("slot full")
-            stored = replace(callback, attempts=0, claims=0, created_at=callback.created_at or now)
+            marked = callback.kind is CallbackKind.SCHEDULED and self._set_mark(
+                callback, callback.call_at, new=True
+            )
+            stored = replace(
+                callback,
+                attempts=0,
+                claims=0,
+                created_at=callback.created_at or now,
+                marked=marked,
+            )
             self.callbacks[callback.callback_id] = stored
             pending = PendingCallback(
                 callback.callback_id,
@@ -292,7 +328,8 @@ class FakeCallbackStore:
                 if old_slot is not None:
                     self._shift_slot(old_slot, -1)
             self.guards[key] = (replace(held[0], call_at=call_at), held[1])
-            moved = replace(current, call_at=call_at, due_at=call_at)
+            marked = self._set_mark(current, call_at, new=False)
+            moved = replace(current, call_at=call_at, due_at=call_at, marked=marked)
             self.callbacks[callback.callback_id] = moved
             return moved
 
@@ -302,7 +339,8 @@ class FakeCallbackStore:
             self._release_guard(current)
             if slot is not None:
                 self._shift_slot(slot, -1)
-            cancelled = replace(current, status=CallbackStatus.CANCELLED, due_at=None)
+            self._remove_mark(current)
+            cancelled = replace(current, status=CallbackStatus.CANCELLED, due_at=None, marked=False)
             self.callbacks[callback.callback_id] = cancelled
             return cancelled
 
@@ -352,8 +390,10 @@ class FakeCallbackStore:
         with self._lock:
             current = self._current(callback, CallbackStatus.DIALLING)
             self._release_guard(current)
+            self._remove_mark(current)
             self.callbacks[callback.callback_id] = replace(
                 current,
+                marked=False,
                 status=CallbackStatus.DIALLED,
                 outbound_contact_id=contact_id,
                 due_at=None,
@@ -376,8 +416,10 @@ class FakeCallbackStore:
         with self._lock:
             current = self._current(callback, CallbackStatus.DIALLING)
             self._release_guard(current)
+            self._remove_mark(current)
             self.callbacks[callback.callback_id] = replace(
                 current,
+                marked=False,
                 status=CallbackStatus.FAILED,
                 attempts=current.attempts + 1,
                 due_at=None,

@@ -48,6 +48,10 @@ class CallbackStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+#: What a customer texts back to cancel (ivr.sms_replies). Not a bare CANCEL or STOP: in the US
+#: and Canada those are opt-out keywords, and End User Messaging stops all texts to the number.
+CANCEL_REPLY = "NO CALLBACK"
+
 #: Statuses that hold the caller's one pending callback for a queue.
 PENDING_STATUSES = frozenset({CallbackStatus.SCHEDULED, CallbackStatus.QUEUED})
 
@@ -81,6 +85,9 @@ class Callback:
     outbound_contact_id: str = ""  # the call the sweeper started
     last_error: str = ""
     confirmed: bool = False  # the confirmation SMS was handed to the provider
+    #: The customer record carries this callback's mark (caller lookup offers to cancel or move
+    #: it); False for an immediate callback, an unknown number, or a second queue's callback.
+    marked: bool = False
 
     @property
     def client_token(self) -> str:
@@ -330,7 +337,9 @@ class CallbackService:
         slot = self.slot(current.queue, current.call_at)
         is_scheduled = current.kind is CallbackKind.SCHEDULED
         cancelled = self.store.cancel(current, now=self.now(), slot=slot if is_scheduled else None)
-        self._send(cancelled, f"{self.brand}: your callback has been cancelled.", "cancelled")
+        when = spoken(cancelled.call_at, cancelled.timezone)
+        text = f"{self.brand}: your callback for {when} is cancelled."
+        self._send(cancelled, text, "cancelled")
         return cancelled
 
     # --- helpers ------------------------------------------------------------------------------
@@ -389,7 +398,7 @@ class CallbackService:
         verb = "is booked" if what == "booked" else "has moved"
         text = (
             f"{self.brand}: your callback {verb} for {when} ({callback.timezone} time). "
-            "Call us to change or cancel it."
+            f"Reply {CANCEL_REPLY} to cancel it, or call us to change it."
         )
         sent = self._send(callback, text, f"{what}-{callback.call_at.isoformat()}")
         if sent and what == "booked":

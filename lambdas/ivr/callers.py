@@ -29,6 +29,17 @@ class OpenTransaction:
 
 
 @dataclass(frozen=True)
+class PendingCallbackMark:
+    """The customer's pending scheduled callback; kept on the customer, like the open
+    transaction, so lookup can offer to cancel or move it without a second read."""
+
+    callback_id: str
+    queue: str
+    call_at: datetime  # aware, UTC
+    timezone: str  # the caller's IANA zone, to speak the time back
+
+
+@dataclass(frozen=True)
 class KnowledgeHashes:
     """Keyed hashes (HMAC-SHA256 with a pepper, per-customer salt) of the keypad answers."""
 
@@ -50,6 +61,7 @@ class Customer:
     voice_enrolment: VoiceEnrolment = VoiceEnrolment.NOT_ENROLLED
     knowledge: KnowledgeHashes | None = None
     open_transaction: OpenTransaction | None = None
+    pending_callback: PendingCallbackMark | None = None
 
 
 class CallerStore(Protocol):
@@ -60,7 +72,8 @@ class CallerStore(Protocol):
         """The customer holding ``account_number`` (for callers who withhold their number)."""
 
     def save(self, customer: Customer) -> None:
-        """Create or replace the customer record (the open transaction is left to its store)."""
+        """Create or replace the customer record (the open transaction and the pending
+        callback mark are left to their stores)."""
 
     def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
         """Record the customer's voice enrolment alone (no other field is rewritten);

@@ -255,3 +255,119 @@ def test_confirmation_is_remembered(store: Any) -> None:
     book(store, callback())
     store.mark_confirmed("cb-1")
     assert store.get("cb-1").confirmed is True
+
+
+# --- the pending-callback mark on the customer (what caller lookup offers at the greeting) ------
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def marked(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
+    """(callers, callbacks), with Ana on file at +13125550142."""
+    from ivr.callers import Customer
+    from ivr.money import Money
+
+    if request.param == "fake":
+        callers: Any = fakes.FakeCallerStore()
+        callbacks: Any = fakes.FakeCallbackStore(callers)
+    else:
+        request.getfixturevalue("aws")
+        from ivr.store.callbacks import DynamoCallbackStore
+        from ivr.store.callers import DynamoCallerStore
+
+        callers, callbacks = DynamoCallerStore(), DynamoCallbackStore()
+    callers.save(
+        Customer(
+            phone="+13125550142",
+            first_name="Ana",
+            last_name="Souza",
+            email="ana@example.com",
+            account_number="100200301",
+            balance=Money(12050),
+            timezone="America/Chicago",
+        )
+    )
+    yield callers, callbacks
+
+
+def mark_of(callers: Any, phone: str = "+13125550142") -> Any:
+    return callers.find_by_phone(phone).pending_callback
+
+
+def test_booking_marks_the_customer_with_the_callback_its_queue_time_and_zone(
+    marked: tuple[Any, Any],
+) -> None:
+    callers, callbacks = marked
+    book(callbacks, callback())
+    mark = mark_of(callers)
+    assert (mark.callback_id, mark.queue, mark.call_at, mark.timezone) == (
+        "cb-1",
+        "BasicQueue",
+        T0,
+        "America/Chicago",
+    )
+    assert callbacks.get("cb-1").marked
+
+
+def test_a_callback_to_an_unknown_number_books_without_creating_a_customer(
+    marked: tuple[Any, Any],
+) -> None:
+    callers, callbacks = marked
+    book(callbacks, callback(phone="+13125550199"))
+    assert callbacks.get("cb-1").status is CallbackStatus.SCHEDULED
+    assert not callbacks.get("cb-1").marked
+    assert callers.find_by_phone("+13125550199") is None
+
+
+def test_an_immediate_callback_leaves_no_mark(marked: tuple[Any, Any]) -> None:
+    callers, callbacks = marked
+    immediate = callback(kind=CallbackKind.IMMEDIATE, status=CallbackStatus.QUEUED, due_at=None)
+    callbacks.schedule(immediate, now=T0, pending_until=T0 + timedelta(hours=1), slot=None)
+    assert mark_of(callers) is None
+
+
+def test_moving_moves_the_mark_and_saving_the_customer_keeps_it(
+    marked: tuple[Any, Any],
+) -> None:
+    callers, callbacks = marked
+    book(callbacks, callback())
+    later = T0 + timedelta(hours=2)
+    callbacks.move(callbacks.get("cb-1"), later, old_slot=slot(), new_slot=slot(later))
+    callers.save(callers.find_by_phone("+13125550142"))
+    assert mark_of(callers).call_at == later
+
+
+def test_cancelling_removes_the_mark(marked: tuple[Any, Any]) -> None:
+    callers, callbacks = marked
+    book(callbacks, callback())
+    callbacks.cancel(callbacks.get("cb-1"), now=T0, slot=slot())
+    assert mark_of(callers) is None
+
+
+def test_dialling_or_failing_removes_the_mark(marked: tuple[Any, Any]) -> None:
+    callers, callbacks = marked
+    book(callbacks, callback("dialled"))
+    [due] = callbacks.due(T0)
+    claimed = callbacks.claim(due, now=T0, lease_until=T0 + LEASE)
+    assert mark_of(callers).callback_id == "dialled"  # still pending while it is dialled
+    callbacks.mark_dialled(claimed, contact_id="outbound-1", now=T0)
+    assert mark_of(callers) is None
+
+    book(callbacks, callback("failed", T0 + timedelta(minutes=30)))
+    [due] = callbacks.due(T0 + timedelta(minutes=30))
+    claimed = callbacks.claim(due, now=T0 + timedelta(minutes=30), lease_until=T0 + 2 * LEASE)
+    callbacks.mark_failed(claimed, now=T0, error="DestinationNotAllowedException")
+    assert mark_of(callers) is None
+
+
+def test_a_second_queues_callback_neither_takes_nor_clears_the_first_ones_mark(
+    marked: tuple[Any, Any],
+) -> None:
+    callers, callbacks = marked
+    book(callbacks, callback("first"))
+    other = replace(callback("second", T0 + timedelta(hours=1)), queue="SalesQueue")
+    callbacks.schedule(other, now=T0 - timedelta(hours=1), pending_until=None, slot=None)
+    assert mark_of(callers).callback_id == "first"
+    assert not callbacks.get("second").marked
+    callbacks.cancel(callbacks.get("second"), now=T0, slot=None)
+    assert mark_of(callers).callback_id == "first"
+    assert callbacks.get("second").status is CallbackStatus.CANCELLED

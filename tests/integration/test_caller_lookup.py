@@ -86,6 +86,35 @@ def test_lookup_with_open_transaction_is_one_dynamodb_round_trip(
     assert api_calls == ["GetItem"]
 
 
+def test_lookup_with_pending_callback_is_one_dynamodb_round_trip(
+    seeded: None, lambda_context: Any, api_calls: list[str]
+) -> None:
+    from simulator.callbacks import seed_callbacks
+
+    seed_callbacks(
+        [
+            {
+                "id": "cb-greeting",
+                "phone": "+12025550100",
+                "at": "2026-12-02T15:00:00-06:00",
+                "timezone": "America/Chicago",
+            }
+        ]
+    )
+    api_calls.clear()
+    result = invoke(event_from("+12025550100"), lambda_context)
+    assert result["hasPendingCallback"] == "true"
+    assert result["pendingCallbackId"] == "cb-greeting"
+    assert result["pendingCallbackSpoken"] == "Wednesday, December 2 at 3 PM"
+    assert api_calls == ["GetItem"]
+
+
+def test_caller_without_callback_has_no_pending_callback(seeded: None, lambda_context: Any) -> None:
+    result = invoke(event_from("+12025550100"), lambda_context)
+    assert result["hasPendingCallback"] == "false"
+    assert "pendingCallbackId" not in result
+
+
 def test_caller_without_open_payment(seeded: None, lambda_context: Any) -> None:
     result = invoke(event_from("+12025550100"), lambda_context)
     assert result["found"] == "true"

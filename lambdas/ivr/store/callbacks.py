@@ -3,9 +3,10 @@ together with TransactWriteItems so every rule is a condition, never a read-then
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -23,7 +24,14 @@ from ivr.callbacks import (
 )
 from ivr.errors import ConflictError, StoreUnavailableError
 from ivr.store.errors import translated
-from ivr.store.tables import _REGION, CallbackGuardItem, CallbackItem, CallbackSlotItem
+from ivr.store.tables import (
+    _REGION,
+    CallbackGuardItem,
+    CallbackItem,
+    CallbackSlotItem,
+    CustomerItem,
+    PendingCallbackAttribute,
+)
 
 #: The one partition of the due index. At the contact-center scale (well under 1,000 writes a
 #: second) one partition is enough; sharding would only add queries to every sweep.
@@ -58,6 +66,21 @@ def callback_from_item(item: CallbackItem) -> Callback:
         outbound_contact_id=item.outbound_contact_id or "",
         last_error=item.last_error or "",
         confirmed=bool(item.confirmed),
+        marked=bool(item.marked),
+    )
+
+
+def _mark_is(callback_id: str) -> Condition:
+    # PynamoDB's stubs type a map path's == as bool; at run time it is a Condition.
+    return cast(Condition, CustomerItem.pending_callback["callback_id"] == callback_id)
+
+
+def _mark_of(callback: Callback, call_at: datetime) -> PendingCallbackAttribute:
+    return PendingCallbackAttribute(
+        callback_id=callback.callback_id,
+        queue=callback.queue,
+        call_at=call_at,
+        timezone=callback.timezone,
     )
 
 
@@ -82,6 +105,45 @@ class DynamoCallbackStore:
             self._connection = Connection(region=_REGION)
         return TransactWrite(connection=self._connection)
 
+    def _write(self, build: Callable[[TransactWrite, bool], None], *, mark: bool) -> None:
+        """One TransactWriteItems built by ``build(write, with_mark)``, the customer's mark last.
+
+        When only the mark's condition fails (no customer item: a callback to an unknown number;
+        or the mark names another queue's callback), the callback's own writes go through
+        without it: the mark is a convenience for caller lookup, never a reason to refuse.
+        """
+        try:
+            with self._transaction() as write:
+                build(write, mark)
+        except PynamoDBException as error:
+            failed = _failed_items(error)
+            if not (mark and failed and failed[-1] and not any(failed[:-1])):
+                raise
+            with self._transaction() as write:
+                build(write, False)
+
+    def _set_mark(self, write: TransactWrite, callback: Callback, call_at: datetime) -> None:
+        free = CustomerItem.pending_callback.does_not_exist() | _mark_is(callback.callback_id)
+        write.update(
+            CustomerItem(callback.phone),
+            actions=[CustomerItem.pending_callback.set(_mark_of(callback, call_at))],
+            condition=CustomerItem.phone.exists() & free,
+        )
+
+    def _move_mark(self, write: TransactWrite, callback: Callback, call_at: datetime) -> None:
+        write.update(
+            CustomerItem(callback.phone),
+            actions=[CustomerItem.pending_callback.set(_mark_of(callback, call_at))],
+            condition=_mark_is(callback.callback_id),
+        )
+
+    def _remove_mark(self, write: TransactWrite, callback: Callback) -> None:
+        write.update(
+            CustomerItem(callback.phone),
+            actions=[CustomerItem.pending_callback.remove()],
+            condition=_mark_is(callback.callback_id),
+        )
+
     # --- asking, moving, cancelling ---------------------------------------------------------
 
     def schedule(
@@ -92,21 +154,6 @@ class DynamoCallbackStore:
         pending_until: datetime | None,
         slot: Slot | None,
     ) -> None:
-        item = CallbackItem(
-            callback.callback_id,
-            phone=callback.phone,
-            queue=callback.queue,
-            due_at=callback.due_at or callback.call_at,
-            call_at=callback.call_at,
-            timezone=callback.timezone,
-            status=callback.status.value,
-            kind=callback.kind.value,
-            attempts=0,
-            claims=0,
-            contact_id=callback.contact_id,
-            created_at=callback.created_at or now,
-            due_shard=SCHEDULED_SHARD if callback.due_at is not None else None,
-        )
         guard = CallbackGuardItem(
             guard_id(callback.phone, callback.queue),
             holder=callback.callback_id,
@@ -120,12 +167,20 @@ class DynamoCallbackStore:
         free = CallbackGuardItem.callback_id.does_not_exist() | (
             CallbackGuardItem.pending_until < now
         )
+
+        def build(write: TransactWrite, mark: bool) -> None:
+            item = _new_item(callback, now=now, marked=mark)
+            write.save(item, condition=CallbackItem.callback_id.does_not_exist())
+            write.save(guard, condition=free)
+            if slot is not None:
+                self._book_slot(write, slot)
+            if mark:
+                self._set_mark(write, callback, callback.call_at)
+
         try:
-            with self._transaction() as write:
-                write.save(item, condition=CallbackItem.callback_id.does_not_exist())
-                write.save(guard, condition=free)
-                if slot is not None:
-                    self._book_slot(write, slot)
+            # Only a scheduled callback is marked on the customer: an immediate one is Connect's
+            # to dial, and we never learn when it is done.
+            self._write(build, mark=callback.kind is CallbackKind.SCHEDULED)
         except PynamoDBException as error:
             failed = _failed_items(error)
             if failed[:1] == [True]:
@@ -134,7 +189,7 @@ class DynamoCallbackStore:
                 raise CallbackPendingError(
                     self.pending(callback.phone, callback.queue, now)
                 ) from error
-            if failed[2:3] == [True]:
+            if slot is not None and failed[2:3] == [True]:
                 raise SlotFullError("schedule callback: the slot is full") from error
             with translated("schedule callback"):
                 raise error
@@ -182,27 +237,33 @@ class DynamoCallbackStore:
         self, callback: Callback, call_at: datetime, *, old_slot: Slot | None, new_slot: Slot
     ) -> Callback:
         same_slot = old_slot is not None and old_slot.start == new_slot.start
+
+        def build(write: TransactWrite, mark: bool) -> None:
+            write.update(
+                CallbackItem(callback.callback_id),
+                actions=[
+                    CallbackItem.call_at.set(call_at),
+                    CallbackItem.due_at.set(call_at),
+                    CallbackItem.due_shard.set(SCHEDULED_SHARD),
+                    CallbackItem.marked.set(mark),
+                ],
+                condition=(CallbackItem.status == CallbackStatus.SCHEDULED.value)
+                & (CallbackItem.claims == callback.claims),
+            )
+            write.update(
+                CallbackGuardItem(guard_id(callback.phone, callback.queue)),
+                actions=[CallbackGuardItem.call_at.set(call_at)],
+                condition=CallbackGuardItem.holder == callback.callback_id,
+            )
+            if not same_slot:
+                self._book_slot(write, new_slot)
+                if old_slot is not None:
+                    self._free_slot(write, old_slot)
+            if mark:
+                self._move_mark(write, callback, call_at)
+
         try:
-            with self._transaction() as write:
-                write.update(
-                    CallbackItem(callback.callback_id),
-                    actions=[
-                        CallbackItem.call_at.set(call_at),
-                        CallbackItem.due_at.set(call_at),
-                        CallbackItem.due_shard.set(SCHEDULED_SHARD),
-                    ],
-                    condition=(CallbackItem.status == CallbackStatus.SCHEDULED.value)
-                    & (CallbackItem.claims == callback.claims),
-                )
-                write.update(
-                    CallbackGuardItem(guard_id(callback.phone, callback.queue)),
-                    actions=[CallbackGuardItem.call_at.set(call_at)],
-                    condition=CallbackGuardItem.holder == callback.callback_id,
-                )
-                if not same_slot:
-                    self._book_slot(write, new_slot)
-                    if old_slot is not None:
-                        self._free_slot(write, old_slot)
+            self._write(build, mark=callback.marked)
         except PynamoDBException as error:
             if _failed_items(error)[2:3] == [True]:
                 raise SlotFullError("move callback: the slot is full") from error
@@ -215,12 +276,14 @@ class DynamoCallbackStore:
 
     def cancel(self, callback: Callback, *, now: datetime, slot: Slot | None) -> Callback:
         pending = [s.value for s in (CallbackStatus.SCHEDULED, CallbackStatus.QUEUED)]
-        with translated("cancel callback"), self._transaction() as write:
+
+        def build(write: TransactWrite, mark: bool) -> None:
             write.update(
                 CallbackItem(callback.callback_id),
                 actions=[
                     CallbackItem.status.set(CallbackStatus.CANCELLED.value),
                     CallbackItem.due_shard.remove(),
+                    CallbackItem.marked.set(False),
                 ],
                 condition=CallbackItem.status.is_in(*pending)
                 & (CallbackItem.claims == callback.claims),
@@ -228,6 +291,11 @@ class DynamoCallbackStore:
             self._release_guard(write, callback)
             if slot is not None:
                 self._free_slot(write, slot)
+            if mark:
+                self._remove_mark(write, callback)
+
+        with translated("cancel callback"):
+            self._write(build, mark=callback.marked)
         cancelled = self.get(callback.callback_id)
         if cancelled is None:
             raise StoreUnavailableError("cancel callback: not readable after cancelling")
@@ -311,7 +379,8 @@ class DynamoCallbackStore:
             )
 
     def mark_dialled(self, callback: Callback, *, contact_id: str, now: datetime) -> None:
-        with translated("mark callback dialled"), self._transaction() as write:
+
+        def build(write: TransactWrite, mark: bool) -> None:
             write.update(
                 CallbackItem(callback.callback_id),
                 actions=[
@@ -319,10 +388,16 @@ class DynamoCallbackStore:
                     CallbackItem.outbound_contact_id.set(contact_id),
                     CallbackItem.due_shard.remove(),
                     CallbackItem.lease_until.remove(),
+                    CallbackItem.marked.set(False),
                 ],
                 condition=self._claimed_by(callback),
             )
             self._release_guard(write, callback)
+            if mark:
+                self._remove_mark(write, callback)
+
+        with translated("mark callback dialled"):
+            self._write(build, mark=callback.marked)
 
     def mark_retry(self, callback: Callback, *, retry_at: datetime, error: str) -> None:
         with translated("mark callback for retry"):
@@ -338,7 +413,8 @@ class DynamoCallbackStore:
             )
 
     def mark_failed(self, callback: Callback, *, now: datetime, error: str) -> None:
-        with translated("mark callback failed"), self._transaction() as write:
+
+        def build(write: TransactWrite, mark: bool) -> None:
             write.update(
                 CallbackItem(callback.callback_id),
                 actions=[
@@ -347,10 +423,16 @@ class DynamoCallbackStore:
                     CallbackItem.last_error.set(error[:500]),
                     CallbackItem.due_shard.remove(),
                     CallbackItem.lease_until.remove(),
+                    CallbackItem.marked.set(False),
                 ],
                 condition=self._claimed_by(callback),
             )
             self._release_guard(write, callback)
+            if mark:
+                self._remove_mark(write, callback)
+
+        with translated("mark callback failed"):
+            self._write(build, mark=callback.marked)
 
     def slot_loads(self, queue: str, starts: list[datetime]) -> dict[datetime, int]:
         keys = {slot_id(queue, start): start for start in starts}
@@ -362,3 +444,22 @@ class DynamoCallbackStore:
                 for item in CallbackSlotItem.batch_get(chunk):
                     loads[keys[item.callback_id]] = int(item.booked)
         return loads
+
+
+def _new_item(callback: Callback, *, now: datetime, marked: bool) -> CallbackItem:
+    return CallbackItem(
+        callback.callback_id,
+        phone=callback.phone,
+        queue=callback.queue,
+        due_at=callback.due_at or callback.call_at,
+        call_at=callback.call_at,
+        timezone=callback.timezone,
+        status=callback.status.value,
+        kind=callback.kind.value,
+        attempts=0,
+        claims=0,
+        contact_id=callback.contact_id,
+        created_at=callback.created_at or now,
+        due_shard=SCHEDULED_SHARD if callback.due_at is not None else None,
+        marked=marked,
+    )

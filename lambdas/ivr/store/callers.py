@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pynamodb.expressions.update import Action
 
-from ivr.callers import Customer, KnowledgeHashes, OpenTransaction, VoiceEnrolment
+from ivr.callers import (
+    Customer,
+    KnowledgeHashes,
+    OpenTransaction,
+    PendingCallbackMark,
+    VoiceEnrolment,
+)
 from ivr.errors import ConflictError, NotFoundError
 from ivr.money import Money
 from ivr.store.errors import translated
@@ -26,6 +32,12 @@ def customer_from_item(item: CustomerItem) -> Customer:
             channel=mark.channel,
             opened_at=mark.opened_at,
         )
+    pending_callback = None
+    if item.pending_callback is not None:
+        held = item.pending_callback
+        pending_callback = PendingCallbackMark(
+            held.callback_id, held.queue, held.call_at, held.timezone
+        )
     return Customer(
         phone=item.phone,
         first_name=item.first_name,
@@ -38,12 +50,13 @@ def customer_from_item(item: CustomerItem) -> Customer:
         voice_enrolment=VoiceEnrolment(item.voice_enrolment),
         knowledge=knowledge,
         open_transaction=open_txn,
+        pending_callback=pending_callback,
     )
 
 
 class DynamoCallerStore:
     def find_by_phone(self, phone: str) -> Customer | None:
-        # One GetItem: the open transaction travels on the customer item.
+        # One GetItem: the open transaction and pending callback travel on the customer item.
         with translated("find customer"):
             try:
                 item = CustomerItem.get(phone)
@@ -77,7 +90,8 @@ class DynamoCallerStore:
             if knowledge.postal_code:
                 actions.append(attributes.postal_code_hash.set(knowledge.postal_code))
         with translated("save customer"):
-            # UpdateItem, not PutItem: the open-transaction mark belongs to the transaction store.
+            # UpdateItem, not PutItem: the open-transaction and pending-callback marks belong to
+            # their stores.
             CustomerItem(customer.phone).update(actions=actions)
 
     def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:

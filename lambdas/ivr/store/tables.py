@@ -5,7 +5,9 @@ Access patterns, and the key or index that serves each:
 Customers (hash key ``phone``, E.164)
   * caller lookup: the customer AND their open transaction by phone number — one GetItem, because
     the open transaction is denormalised onto the customer (``open_transaction``) by the same
-    TransactWriteItems that opens or settles it.
+    TransactWriteItems that opens or settles it.  Likewise a pending scheduled callback
+    (``pending_callback``: id, queue, due time, zone), set and removed by the TransactWriteItems
+    that books, moves, cancels, dials or fails it, each conditional on the mark naming it.
   * identify a caller who withholds their number: by account number — GSI ``by_account``.
 Transactions (hash key ``payment_id``)
   * a payment by id (portal, status polling) — GetItem.
@@ -81,6 +83,16 @@ class OpenTransactionAttribute(MapAttribute[str, object]):
     opened_at = UTCDateTimeAttribute()
 
 
+class PendingCallbackAttribute(MapAttribute[str, object]):
+    """The customer's pending scheduled callback, so caller lookup can offer to cancel or move it
+    without a second read. Written and removed in the callback's own TransactWriteItems."""
+
+    callback_id = UnicodeAttribute()
+    queue = UnicodeAttribute()
+    call_at = UTCDateTimeAttribute()  # the due time, UTC
+    timezone = UnicodeAttribute()
+
+
 class AccountIndex(GlobalSecondaryIndex["CustomerItem"]):
     class Meta:
         index_name = "by_account"
@@ -107,6 +119,7 @@ class CustomerItem(Model):
     national_id_hash = UnicodeAttribute(null=True)
     postal_code_hash = UnicodeAttribute(null=True)
     open_transaction = OpenTransactionAttribute(null=True)
+    pending_callback = PendingCallbackAttribute(null=True)
 
     by_account = AccountIndex()
 
@@ -189,6 +202,7 @@ class CallbackItem(Model):
     outbound_contact_id = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     confirmed = BooleanAttribute(default=False)
+    marked = BooleanAttribute(default=False)  # the customer item carries its pending_callback
 
     by_due = DueCallbacksIndex()
 
