@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ivr.errors import IvrError
 from ivr.money import Money
+from ivr.observability import luhn_valid  # the one checksum: validation and log scrubbing
 
 
 class CardField(StrEnum):
@@ -55,17 +56,6 @@ MAX_PAYMENT = Money(1_000_000)
 _DIGITS = re.compile(r"^\d{13,19}$")
 _EXPIRY = re.compile(r"^(?P<month>\d{2})\s*/?\s*(?P<year>\d{2})$")
 _CVV = re.compile(r"^\d{3,4}$")
-
-
-def luhn_valid(digits: str) -> bool:
-    """ISO/IEC 7812 check digit."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
 
 
 def card_brand(number: str) -> str:

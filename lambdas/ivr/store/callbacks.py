@@ -3,7 +3,7 @@ together with TransactWriteItems so every rule is a condition, never a read-then
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -11,6 +11,7 @@ from typing import Any, cast
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ivr.callbacks import (
@@ -379,25 +380,11 @@ class DynamoCallbackStore:
             )
 
     def mark_dialled(self, callback: Callback, *, contact_id: str, now: datetime) -> None:
-
-        def build(write: TransactWrite, mark: bool) -> None:
-            write.update(
-                CallbackItem(callback.callback_id),
-                actions=[
-                    CallbackItem.status.set(CallbackStatus.DIALLED.value),
-                    CallbackItem.outbound_contact_id.set(contact_id),
-                    CallbackItem.due_shard.remove(),
-                    CallbackItem.lease_until.remove(),
-                    CallbackItem.marked.set(False),
-                ],
-                condition=self._claimed_by(callback),
-            )
-            self._release_guard(write, callback)
-            if mark:
-                self._remove_mark(write, callback)
-
-        with translated("mark callback dialled"):
-            self._write(build, mark=callback.marked)
+        actions = [
+            CallbackItem.status.set(CallbackStatus.DIALLED.value),
+            CallbackItem.outbound_contact_id.set(contact_id),
+        ]
+        self._close(callback, actions, "mark callback dialled")
 
     def mark_retry(self, callback: Callback, *, retry_at: datetime, error: str) -> None:
         with translated("mark callback for retry"):
@@ -413,25 +400,33 @@ class DynamoCallbackStore:
             )
 
     def mark_failed(self, callback: Callback, *, now: datetime, error: str) -> None:
+        actions = [
+            CallbackItem.status.set(CallbackStatus.FAILED.value),
+            CallbackItem.attempts.set(callback.attempts + 1),
+            CallbackItem.last_error.set(error[:500]),
+        ]
+        self._close(callback, actions, "mark callback failed")
+
+    def _close(self, callback: Callback, actions: Sequence[Action], what: str) -> None:
+        """End a claimed callback for good: off the due index, guard released, mark removed."""
+        closing: list[Action] = [
+            *actions,
+            CallbackItem.due_shard.remove(),
+            CallbackItem.lease_until.remove(),
+            CallbackItem.marked.set(False),
+        ]
 
         def build(write: TransactWrite, mark: bool) -> None:
             write.update(
                 CallbackItem(callback.callback_id),
-                actions=[
-                    CallbackItem.status.set(CallbackStatus.FAILED.value),
-                    CallbackItem.attempts.set(callback.attempts + 1),
-                    CallbackItem.last_error.set(error[:500]),
-                    CallbackItem.due_shard.remove(),
-                    CallbackItem.lease_until.remove(),
-                    CallbackItem.marked.set(False),
-                ],
+                actions=closing,
                 condition=self._claimed_by(callback),
             )
             self._release_guard(write, callback)
             if mark:
                 self._remove_mark(write, callback)
 
-        with translated("mark callback failed"):
+        with translated(what):
             self._write(build, mark=callback.marked)
 
     def slot_loads(self, queue: str, starts: list[datetime]) -> dict[datetime, int]:
