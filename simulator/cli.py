@@ -90,9 +90,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     127.0.0.1; with --terminal, a call in this terminal as well."""
     import threading
 
+    from simulator.seed import sample_data
     from simulator.web.run import banner, start_web
 
     server = start_local_stack(args.port, quiet_lambdas=True)
+    caller = args.caller or str(sample_data()["customers"][0]["phone"])
+    # A first call through the real flow and handlers against the HTTP DynamoDB: proof the stack
+    # answers before anyone picks up the web phone.
+    print(f"A call from {caller}:", flush=True)
+    for prompt in greeting_for(caller):
+        print(f"  IVR: {prompt}", flush=True)
     web = start_web(args.web_port, time_scale=args.time_scale)
     for line in banner(web):
         print(line, flush=True)
@@ -100,9 +107,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.terminal:
             print("Press Ctrl-C to stop.", flush=True)
             threading.Event().wait()
-        from simulator.seed import sample_data
-
-        caller = args.caller or str(sample_data()["customers"][0]["phone"])
         while True:
             interactive_call(caller, args.voice)
             again = input("Call again? [Enter = yes, q = quit] ").strip().lower()

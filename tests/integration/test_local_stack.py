@@ -54,3 +54,36 @@ def test_tables_come_from_the_template() -> None:
     assert set(definitions) == set(template_tables)
     for name, args in definitions.items():
         assert args["KeySchema"] == template_tables[name]["Properties"]["KeySchema"]
+
+
+def test_make_run_greets_the_sample_caller_serves_the_pages_and_stops_on_ctrl_c() -> None:
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "run", "--port", str(free_port())]
+        + ["--web-port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Press Ctrl-C to stop." in line:
+            break
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=60)
+    output = "".join(lines) + rest
+    assert "IVR: Hello Ana, welcome back to Example Bank." in output
+    assert "Web phone:" in output and "Agent dashboard:" in output
+    assert "Stopping the local contact center." in output
+    assert process.returncode == 0, output
