@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from deploy.render import connect_flow_type
+from deploy.render import MODULE, connect_flow_type
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+(?:\.Arn)?)\}")
 #: The smallest valid flow: what a new flow holds between its creation and its real content.
@@ -127,17 +127,19 @@ class ConnectFlows:
         self.instance = instance
 
     def existing(self) -> dict[str, dict[str, Any]]:
-        """Flow summaries by name (Id, Arn, ContactFlowType, ...), every page."""
-        flows: dict[str, dict[str, Any]] = {}
-        for summary in self._pages():
-            flows[summary["Name"]] = summary
-        return flows
+        """Flows and flow modules by name (Id, Arn, ...; ``Kind`` flow or module), every page."""
+        found: dict[str, dict[str, Any]] = {}
+        for summary in self._pages("list_contact_flows", "ContactFlowSummaryList"):
+            found[summary["Name"]] = {**summary, "Kind": "flow"}
+        for summary in self._pages("list_contact_flow_modules", "ContactFlowModulesSummaryList"):
+            found[summary["Name"]] = {**summary, "Kind": "module"}
+        return found
 
-    def _pages(self) -> Iterator[dict[str, Any]]:
+    def _pages(self, operation: str, key: str) -> Iterator[dict[str, Any]]:
         kwargs: dict[str, Any] = {"InstanceId": self.instance.instance_id, "MaxResults": 100}
         while True:
-            page = self.client.list_contact_flows(**kwargs)
-            yield from page.get("ContactFlowSummaryList", [])
+            page = getattr(self.client, operation)(**kwargs)
+            yield from page.get(key, [])
             token = page.get("NextToken")
             if not token:
                 return
@@ -152,11 +154,18 @@ class ConnectFlows:
                 mapping[flow_placeholder(stem)] = existing[source.name]["Arn"]
         return mapping
 
-    def content(self, flow_id: str) -> dict[str, Any]:
-        flow = self.client.describe_contact_flow(
-            InstanceId=self.instance.instance_id, ContactFlowId=flow_id
-        )["ContactFlow"]
-        content: dict[str, Any] = json.loads(flow["Content"])
+    def content(self, summary: Mapping[str, Any]) -> dict[str, Any]:
+        """The flow's (or module's) content as the instance holds it."""
+        instance_id = self.instance.instance_id
+        if summary.get("Kind") == "module":
+            described = self.client.describe_contact_flow_module(
+                InstanceId=instance_id, ContactFlowModuleId=summary["Id"]
+            )["ContactFlowModule"]
+        else:
+            described = self.client.describe_contact_flow(
+                InstanceId=instance_id, ContactFlowId=summary["Id"]
+            )["ContactFlow"]
+        content: dict[str, Any] = json.loads(described["Content"])
         return content
 
     def export(self, sources: Mapping[str, SourceFlow], directory: Path) -> list[Path]:
@@ -167,7 +176,7 @@ class ConnectFlows:
         for stem, source in sources.items():
             if source.name not in existing:
                 continue
-            content = to_placeholders(self.content(existing[source.name]["Id"]), mapping)
+            content = to_placeholders(self.content(existing[source.name]), mapping)
             path = directory / f"{stem}.json"
             path.write_text(json.dumps(content, indent=2) + "\n")
             written.append(path)
@@ -184,7 +193,7 @@ class ConnectFlows:
                 changes.append(FlowChange(source.name, "create"))
                 continue
             # Flows to be created have no ARN yet; compare with placeholders on both sides.
-            current = to_placeholders(self.content(summary["Id"]), mapping)
+            current = to_placeholders(self.content(summary), mapping)
             same = canonical(current) == canonical(source.content)
             changes.append(
                 FlowChange(source.name, "unchanged" if same else "update", summary["Id"])
@@ -192,12 +201,17 @@ class ConnectFlows:
         return changes
 
     def promote(self, sources: Mapping[str, SourceFlow]) -> list[FlowChange]:
-        """Create what is missing (SAVED), then write every changed flow's resolved content."""
+        """Create missing flows (SAVED) and modules, then write every changed one's content.
+
+        Connect does not validate SAVED flows, so flows that name each other can all exist
+        before any is published. Modules have no SAVED state: they are created with their
+        resolved content once the flows exist (a module naming another new module fails).
+        """
         planned = self.diff(sources)
         by_name = {source.name: source for source in sources.values()}
-        for change in planned:
-            if change.action == "create":
-                source = by_name[change.name]
+        creating = [by_name[c.name] for c in planned if c.action == "create"]
+        for source in creating:
+            if source.flow_type != MODULE:
                 self.client.create_contact_flow(
                     InstanceId=self.instance.instance_id,
                     Name=source.name,
@@ -206,18 +220,41 @@ class ConnectFlows:
                     Content=json.dumps(_EMPTY_FLOW),
                     Status="SAVED",
                 )
+        modules = [source for source in creating if source.flow_type == MODULE]
+        if modules:
+            mapping = self.mapping(sources)  # now with the new flows' ARNs
+            for source in modules:
+                self.client.create_contact_flow_module(
+                    InstanceId=self.instance.instance_id,
+                    Name=source.name,
+                    Description=f"contact_flows/{source.stem}.json",
+                    Content=json.dumps(resolve(source.content, mapping)),
+                )
         mapping = self.mapping(sources)
         existing = self.existing()
         for change in planned:
-            if change.action == "unchanged":
-                continue
             source = by_name[change.name]
+            if change.action == "unchanged" or (
+                change.action == "create" and source.flow_type == MODULE
+            ):
+                continue
+            self._write_content(existing[source.name], resolve(source.content, mapping))
+        return planned
+
+    def _write_content(self, summary: Mapping[str, Any], content: dict[str, Any]) -> None:
+        """Publish new content: Connect validates it here."""
+        if summary.get("Kind") == "module":
+            self.client.update_contact_flow_module_content(
+                InstanceId=self.instance.instance_id,
+                ContactFlowModuleId=summary["Id"],
+                Content=json.dumps(content),
+            )
+        else:
             self.client.update_contact_flow_content(
                 InstanceId=self.instance.instance_id,
-                ContactFlowId=existing[source.name]["Id"],
-                Content=json.dumps(resolve(source.content, mapping)),
+                ContactFlowId=summary["Id"],
+                Content=json.dumps(content),
             )
-        return planned
 
 
 def promote_between(
@@ -228,9 +265,7 @@ def promote_between(
     existing = source.existing()
     mapping = source.mapping(sources)
     pulled = {
-        stem: replace(
-            flow, content=to_placeholders(source.content(existing[flow.name]["Id"]), mapping)
-        )
+        stem: replace(flow, content=to_placeholders(source.content(existing[flow.name]), mapping))
         for stem, flow in sources.items()
         if flow.name in existing
     }

@@ -79,10 +79,25 @@ def summary(instance: str, name: str, flow_id: str) -> dict[str, Any]:
     }
 
 
-def listing(stub: Stubber, instance: str, flows: list[dict[str, Any]]) -> None:
+def module_summary(name: str, module_id: str, arn: str) -> dict[str, Any]:
+    return {"Id": module_id, "Arn": arn, "Name": name, "State": "ACTIVE"}
+
+
+def listing(
+    stub: Stubber,
+    instance: str,
+    flows: list[dict[str, Any]],
+    modules: list[dict[str, Any]] | None = None,
+) -> None:
+    """One look at the instance: its flows, then its flow modules."""
     stub.add_response(
         "list_contact_flows",
         {"ContactFlowSummaryList": flows},
+        {"InstanceId": instance, "MaxResults": 100},
+    )
+    stub.add_response(
+        "list_contact_flow_modules",
+        {"ContactFlowModulesSummaryList": modules or []},
         {"InstanceId": instance, "MaxResults": 100},
     )
 
@@ -206,6 +221,78 @@ def test_promote_creates_missing_flows_saved_before_publishing_any() -> None:
         changes = ConnectFlows(connect, instance).promote(sources())
         stub.assert_no_pending_responses()
     assert [c.action for c in changes] == ["create", "create"]
+
+
+def test_promote_creates_a_module_with_its_own_api_and_updates_an_existing_one() -> None:
+    connect = client()
+    instance = Instance(PROD, "us-east-1", {LOOKUP: PROD_LOOKUP})
+    module = SourceFlow("authenticate", "Authenticate", "MODULE", flow_content(LOOKUP))
+    identify = SourceFlow("identify", "Identify", "MODULE", flow_content(LOOKUP))
+    inbound = SourceFlow(
+        "inbound", "Inbound", "CONTACT_FLOW", flow_content(LOOKUP, "${AuthenticateFlow.Arn}")
+    )
+    old_identify = [module_summary("Identify", "id-9", "arn:identify")]
+    with Stubber(connect) as stub:
+        listing(stub, PROD, [], old_identify)  # diff: only the Identify module exists
+        listing(stub, PROD, [], old_identify)
+        stub.add_response(
+            "describe_contact_flow_module",
+            {"ContactFlowModule": {"Id": "id-9", "Content": json.dumps(flow_content("x"))}},
+            {"InstanceId": PROD, "ContactFlowModuleId": "id-9"},
+        )
+        stub.add_response(
+            "create_contact_flow",
+            {"ContactFlowId": "in-9", "ContactFlowArn": flow_arn(PROD, "in-9")},
+            {
+                "InstanceId": PROD,
+                "Name": "Inbound",
+                "Type": "CONTACT_FLOW",
+                "Description": ANY,
+                "Content": ANY,
+                "Status": "SAVED",
+            },
+        )
+        inbound_now = [summary(PROD, "Inbound", "in-9")]
+        listing(stub, PROD, inbound_now, old_identify)  # mapping before the modules
+        stub.add_response(
+            "create_contact_flow_module",
+            {"Id": "auth-9", "Arn": "arn:auth"},
+            {
+                "InstanceId": PROD,
+                "Name": "Authenticate",
+                "Description": ANY,
+                "Content": json.dumps(flow_content(PROD_LOOKUP)),
+            },
+        )
+        modules_now = [module_summary("Authenticate", "auth-9", "arn:auth")]
+        listing(stub, PROD, inbound_now, modules_now + old_identify)
+        listing(stub, PROD, inbound_now, modules_now + old_identify)
+        stub.add_response(
+            "update_contact_flow_module_content",
+            {},
+            {
+                "InstanceId": PROD,
+                "ContactFlowModuleId": "id-9",
+                "Content": json.dumps(flow_content(PROD_LOOKUP)),
+            },
+        )
+        stub.add_response(
+            "update_contact_flow_content",
+            {},
+            {
+                "InstanceId": PROD,
+                "ContactFlowId": "in-9",
+                "Content": json.dumps(flow_content(PROD_LOOKUP, "arn:auth")),
+            },
+        )
+        sources = {"authenticate": module, "identify": identify, "inbound": inbound}
+        changes = ConnectFlows(connect, instance).promote(sources)
+        stub.assert_no_pending_responses()
+    assert [(c.name, c.action) for c in changes] == [
+        ("Authenticate", "create"),
+        ("Identify", "update"),
+        ("Inbound", "create"),
+    ]
 
 
 def test_promote_from_dev_to_prod_swaps_every_arn() -> None:
