@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
 from ivr import clock, wiring
+from ivr.auth import unlock_keypad
 from ivr.callbacks import PendingCallback
 from ivr.channels.api import problem, with_security_headers
 from ivr.errors import IvrError
@@ -21,6 +22,7 @@ from ivr.observability import logger
 from ivr.settings import settings
 from ivr.timeline import Timeline, contact_timeline, mask_account
 from ivr.transactions import Transaction
+from ivr.voice import record
 from ivr.whisper import AUTH_METHODS, whisper_text
 
 #: Callbacks of the agent's queue (the queue the IVR transfers to).
@@ -106,13 +108,19 @@ def as_json(timeline: Timeline) -> dict[str, Any]:
 def timeline(contact_id: str) -> Response[Any]:
     if _agent_claims(app.current_event.raw_event) is None:
         return _json(401, {"error": "unauthorized", "message": "Sign in as an agent."})
-    unknown = _json(404, {"error": "not_found", "message": "No contact with that id."})
+    found = _contact_or_none(contact_id)
+    if found is None:
+        return _json(404, {"error": "not_found", "message": "No contact with that id."})
+    return _json(200, as_json(found))
+
+
+def _contact_or_none(contact_id: str) -> Timeline | None:
     try:
         uuid.UUID(contact_id)
     except ValueError:
-        return unknown
+        return None
     now = clock.now()
-    found = contact_timeline(
+    return contact_timeline(
         contact_id,
         now=now,
         activity=wiring.activity(),
@@ -122,7 +130,25 @@ def timeline(contact_id: str) -> Response[Any]:
         sessions=wiring.portal_sessions(),
         pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
     )
-    return unknown if found is None else _json(200, as_json(found))
+
+
+@app.post("/contacts/<contact_id>/keypad-unlock")
+def unlock_customer_keypad(contact_id: str) -> Response[Any]:
+    """The agent on this contact has identified the customer: lift their 24-hour keypad lock.
+
+    Scoped to a contact, not a phone number, so an agent can unlock only the customer whose
+    call they hold; the unlock is written to the contact's activity log with the agent's id.
+    """
+    claims = _agent_claims(app.current_event.raw_event)
+    if claims is None:
+        return _json(401, {"error": "unauthorized", "message": "Sign in as an agent."})
+    found = _contact_or_none(contact_id)
+    customer = found.facts.customer if found else None
+    if found is None or customer is None:
+        return _json(404, {"error": "not_found", "message": "No customer on that contact."})
+    unlock_keypad(customer.phone, store=wiring.auth_store())
+    record(wiring.activity(), contact_id, clock.now(), f"keypad unlocked by agent {claims['sub']}")
+    return _json(200, {"unlocked": True})
 
 
 @app.exception_handler(IvrError)  # type: ignore[untyped-decorator]

@@ -111,3 +111,50 @@ def test_timeline_of_a_call_has_the_customer_facts_and_masked_inputs(
     assert any("\u2022\u2022\u2022\u2022\u2022\u2022\u2022\u2022\u2022" in t for t in texts)
     assert not any("4321" in t or "100200301" in t for t in texts)
     assert any(e["kind"] == "transfer" for e in body["events"])
+
+
+def unlock_event(contact_id: str, claims: dict[str, str] | None = CLAIMS) -> dict[str, Any]:
+    route = Route("/contacts/{contactId}/keypad-unlock", {"contactId": contact_id})
+    path = f"/contacts/{contact_id}/keypad-unlock"
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    return rest_proxy_event("POST", path, "", headers, b"{}", route, claims=claims)
+
+
+def test_the_agent_on_a_call_unlocks_the_callers_locked_keypad(
+    aws: None, lambda_context: Any
+) -> None:
+    from datetime import datetime, timedelta
+
+    from ivr import wiring
+    from ivr.auth import CustomerFailures
+    from simulator.call import CallSetup, place_call
+    from simulator.people import ScriptedCaller
+    from simulator.seed import load_given
+
+    phone = "+13125550142"
+    load_given({"customers": [{"phone": phone, "name": "Ana Souza", "national_id_last4": "4321"}]})
+    start = datetime.fromisoformat("2026-12-01T09:30:00-06:00")
+    failures = {f"earlier-{n}": start - timedelta(hours=n + 1) for n in range(5)}
+    wiring.auth_store().save_customer_failures(
+        CustomerFailures(phone, failures, locked_at=start - timedelta(hours=1), version=1), 0
+    )
+    seen: set[str] = set()
+    record = place_call(
+        CallSetup(phone, start, voice="not_authenticated"),
+        ScriptedCaller.from_steps([{"press": "4321#"}, {"say": "agent"}]),
+        listener=lambda event, contact: seen.add(contact.contact_id),
+    )
+    assert any("keypad sign-in is locked" in p for p in record.prompts)
+    (contact_id,) = seen
+
+    assert ask(unlock_event(contact_id, claims=None), lambda_context)[0] == 401
+    assert wiring.auth_store().customer_failures(phone).locked  # type: ignore[union-attr]
+    assert ask(unlock_event(str(uuid.uuid4())), lambda_context)[0] == 404
+
+    status, body, _ = ask(unlock_event(contact_id), lambda_context)
+
+    assert status == 200 and body == {"unlocked": True}
+    state = wiring.auth_store().customer_failures(phone)
+    assert state is None or (not state.locked and not state.failures)
+    texts = [e["text"] for e in ask(timeline_event(contact_id), lambda_context)[1]["events"]]
+    assert any(t == f"keypad unlocked by agent {CLAIMS['sub']}" for t in texts)
