@@ -16,7 +16,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from ivr import clock, wiring
 from ivr.auth import unlock_keypad
 from ivr.callbacks import PendingCallback
-from ivr.channels.api import problem, with_security_headers
+from ivr.channels.api import (
+    answer_unknown_routes_and_failures,
+    json_response,
+    problem,
+    with_security_headers,
+)
 from ivr.errors import IvrError
 from ivr.observability import logger
 from ivr.settings import settings
@@ -35,10 +40,6 @@ app = APIGatewayRestResolver(
         max_age=600,
     )
 )
-
-
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type="application/json", body=body)
 
 
 def _agent_claims(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -69,7 +70,7 @@ def _callback(callback: PendingCallback) -> dict[str, Any]:
     }
 
 
-def as_json(timeline: Timeline) -> dict[str, Any]:
+def asjson_response(timeline: Timeline) -> dict[str, Any]:
     facts = timeline.facts
     customer = facts.customer
     auth = "Authenticated " + AUTH_METHODS.get(facts.auth_method, "")
@@ -107,11 +108,11 @@ def as_json(timeline: Timeline) -> dict[str, Any]:
 @app.get("/contacts/<contact_id>/timeline")
 def timeline(contact_id: str) -> Response[Any]:
     if _agent_claims(app.current_event.raw_event) is None:
-        return _json(401, {"error": "unauthorized", "message": "Sign in as an agent."})
+        return json_response(401, {"error": "unauthorized", "message": "Sign in as an agent."})
     found = _contact_or_none(contact_id)
     if found is None:
-        return _json(404, {"error": "not_found", "message": "No contact with that id."})
-    return _json(200, as_json(found))
+        return json_response(404, {"error": "not_found", "message": "No contact with that id."})
+    return json_response(200, asjson_response(found))
 
 
 def _contact_or_none(contact_id: str) -> Timeline | None:
@@ -141,31 +142,23 @@ def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     """
     claims = _agent_claims(app.current_event.raw_event)
     if claims is None:
-        return _json(401, {"error": "unauthorized", "message": "Sign in as an agent."})
+        return json_response(401, {"error": "unauthorized", "message": "Sign in as an agent."})
     found = _contact_or_none(contact_id)
     customer = found.facts.customer if found else None
     if found is None or customer is None:
-        return _json(404, {"error": "not_found", "message": "No customer on that contact."})
+        return json_response(404, {"error": "not_found", "message": "No customer on that contact."})
     unlock_keypad(customer.phone, store=wiring.auth_store())
     record(wiring.activity(), contact_id, clock.now(), f"keypad unlocked by agent {claims['sub']}")
-    return _json(200, {"unlocked": True})
+    return json_response(200, {"unlocked": True})
 
 
 @app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
 def domain_error(error: IvrError) -> Response[Any]:
     logger.warning("timeline unavailable", extra={"errorCode": error.code})
-    return _json(503, {"error": "unavailable", "message": "Please try again in a moment."})
+    return json_response(503, {"error": "unavailable", "message": "Please try again in a moment."})
 
 
-@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-def unexpected(error: Exception) -> Response[Any]:
-    logger.exception("unexpected timeline failure")
-    return _json(500, {"error": "internal", "message": "Something went wrong."})
-
-
-@app.not_found
-def not_found(error: Exception) -> Response[Any]:
-    return _json(404, {"error": "not_found", "message": "No such resource."})
+answer_unknown_routes_and_failures(app, "timeline")
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

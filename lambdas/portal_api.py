@@ -9,7 +9,14 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
 from ivr import clock, wiring
 from ivr.activity import ActivityEvent
-from ivr.channels.api import header, problem, reject_before_routing, with_security_headers
+from ivr.channels.api import (
+    answer_unknown_routes_and_failures,
+    header,
+    json_response,
+    problem,
+    reject_before_routing,
+    with_security_headers,
+)
 from ivr.checkout import (
     ReplayError,
     SessionRefusedError,
@@ -37,13 +44,9 @@ REFUSED_MESSAGE = (
 )
 
 
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type="application/json", body=body)
-
-
 def _refused() -> Response[Any]:
     """Unknown, expired, locked, used, wrong PIN: one answer, so it is no oracle."""
-    return _json(403, {"error": "link_not_usable", "message": REFUSED_MESSAGE})
+    return json_response(403, {"error": "link_not_usable", "message": REFUSED_MESSAGE})
 
 
 def _body() -> dict[str, Any]:
@@ -108,7 +111,9 @@ def verify(session_id: str) -> Response[Any]:
     if session is None:
         return _refused()
     _note(session, "portal: PIN accepted, payment page opened")
-    return _json(200, {"apiToken": api_token(session, wiring.pepper()), **_summary(session)})
+    return json_response(
+        200, {"apiToken": api_token(session, wiring.pepper()), **_summary(session)}
+    )
 
 
 @app.get("/sessions/<session_id>")
@@ -122,7 +127,7 @@ def status(session_id: str) -> Response[Any]:
         sessions=wiring.portal_sessions(),
         transactions=wiring.transactions(),
     )
-    return _json(200, {"status": state.value, **_summary(session)})
+    return json_response(200, {"status": state.value, **_summary(session)})
 
 
 @app.post("/sessions/<session_id>/payment")
@@ -137,7 +142,7 @@ def pay(session_id: str) -> Response[Any]:
         # The waiting IVR asks the caller to complete every field.
         wiring.portal_sessions().set_notice(session_id, PortalNotice.INCOMPLETE)
         _note(session, f"portal: submitted without {' and '.join(missing)}")
-        return _json(
+        return json_response(
             422, {"error": "incomplete", "message": "Complete every field.", "missing": missing}
         )
     try:
@@ -152,11 +157,13 @@ def pay(session_id: str) -> Response[Any]:
             queue=wiring.message_queue(),
         )
     except ReplayError:
-        return _json(409, {"error": "already_used", "message": "This payment was already made."})
+        return json_response(
+            409, {"error": "already_used", "message": "This payment was already made."}
+        )
     except SessionRefusedError:
         return _refused()
     except (InvalidCardError, InvalidAmountError):
-        return _json(400, {"error": "invalid_card", "message": "Check the card details."})
+        return json_response(400, {"error": "invalid_card", "message": "Check the card details."})
     result = {
         "status": outcome.status.value,
         "amountDisplay": outcome.amount.spoken(),
@@ -166,31 +173,25 @@ def pay(session_id: str) -> Response[Any]:
     shown = f"{outcome.amount.spoken()} with the card ending {outcome.last4}"
     if outcome.status is ChargeStatus.DECLINED:
         _note(session, f"portal: card declined for {shown}")
-        return _json(402, {**result, "error": "declined", "message": "The card was declined."})
+        return json_response(
+            402, {**result, "error": "declined", "message": "The card was declined."}
+        )
     _note(session, f"portal: payment of {shown} approved, reference {outcome.reference}")
-    return _json(200, result)
+    return json_response(200, result)
 
 
 @app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
 def domain_error(error: IvrError) -> Response[Any]:
     logger.warning("portal request refused", extra={"errorCode": error.code})
-    return _json(503, {"error": "unavailable", "message": "Please try again in a moment."})
+    return json_response(503, {"error": "unavailable", "message": "Please try again in a moment."})
 
 
 @app.exception_handler(BadRequestError)  # type: ignore[untyped-decorator]
 def bad_request(error: BadRequestError) -> Response[Any]:
-    return _json(400, {"error": "bad_request", "message": str(error)})
+    return json_response(400, {"error": "bad_request", "message": str(error)})
 
 
-@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-def unexpected(error: Exception) -> Response[Any]:
-    logger.exception("unexpected portal failure")
-    return _json(500, {"error": "internal", "message": "Something went wrong."})
-
-
-@app.not_found
-def not_found(error: Exception) -> Response[Any]:
-    return _json(404, {"error": "not_found", "message": "No such resource."})
+answer_unknown_routes_and_failures(app, "portal")
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -11,7 +11,9 @@ import json
 import re
 from typing import Any
 
-from ivr.observability import luhn_valid
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+from ivr.observability import logger, luhn_valid
 
 CUSTOM_HEADER = "x-portal-request"
 
@@ -89,3 +91,22 @@ def reject_before_routing(event: Any) -> dict[str, Any] | None:
                 400, "card_number_not_accepted", "Card details go to the card form only."
             )
     return None
+
+
+def json_response(status: int, body: dict[str, Any]) -> Response[Any]:
+    """A JSON answer from a Powertools route."""
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+def answer_unknown_routes_and_failures(app: APIGatewayRestResolver, api_name: str) -> None:
+    """The answers every API of ours gives alike: 404 JSON for a route it does not have, and a
+    500 JSON body (never a stack trace) for a failure no other handler took, logged once."""
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def unexpected(error: Exception) -> Response[Any]:
+        logger.exception(f"unexpected {api_name} failure")
+        return json_response(500, {"error": "internal", "message": "Something went wrong."})
+
+    @app.not_found
+    def not_found(error: Exception) -> Response[Any]:
+        return json_response(404, {"error": "not_found", "message": "No such resource."})
