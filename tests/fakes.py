@@ -56,6 +56,16 @@ class FakeCallerStore:
         self.customers[phone] = replace(customer, voice_enrolment=status)
 
 
+def _open_mark(transaction: Transaction) -> OpenTransaction:
+    """What the real store writes onto the customer when a transaction opens."""
+    return OpenTransaction(
+        transaction.payment_id,
+        transaction.amount,
+        transaction.channel.value,
+        transaction.created_at,
+    )
+
+
 class FakeTransactionStore:
     def __init__(self, callers: FakeCallerStore) -> None:
         self.callers = callers
@@ -72,13 +82,9 @@ class FakeTransactionStore:
             ):
                 raise ConflictError("cannot open transaction")
             self.transactions[transaction.payment_id] = transaction
-            mark = OpenTransaction(
-                transaction.payment_id,
-                transaction.amount,
-                transaction.channel.value,
-                transaction.created_at,
+            self.callers.customers[customer.phone] = replace(
+                customer, open_transaction=_open_mark(transaction)
             )
-            self.callers.customers[customer.phone] = replace(customer, open_transaction=mark)
 
     def get(self, payment_id: str) -> Transaction | None:
         return self.transactions.get(payment_id)
@@ -122,13 +128,9 @@ class FakeTransactionStore:
             ):
                 raise ConflictError("cannot resume")
             self.transactions[transaction.payment_id] = transaction
-            new_mark = OpenTransaction(
-                transaction.payment_id,
-                transaction.amount,
-                transaction.channel.value,
-                transaction.created_at,
+            self.callers.customers[customer.phone] = replace(
+                customer, open_transaction=_open_mark(transaction)
             )
-            self.callers.customers[customer.phone] = replace(customer, open_transaction=new_mark)
 
 
 class FakePortalSessionStore:
