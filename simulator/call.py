@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,10 @@ class CallSetup:
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
+    #: An outbound call (a dialled callback): the dialer's contact id and the attributes it set.
+    initiation_method: str = "INBOUND"
+    contact_id: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def place_call(
@@ -50,12 +55,14 @@ def place_call(
     caller: Caller,
     library: FlowLibrary | None = None,
     listener: CallListener | None = None,
+    clock: VirtualClock | None = None,
 ) -> CallRecord:
     """Run one inbound call from start to end; the handlers talk to whatever AWS is configured.
 
     Each event also goes to the activity log (the agent's timeline, simulator/transcript.py) and
-    to ``listener`` (the web phone and the agent dashboard follow the call through it)."""
-    clock = VirtualClock(setup.start)
+    to ``listener`` (the web phone and the agent dashboard follow the call through it); ``clock``
+    is the call's own (default: a virtual clock from ``setup.start``)."""
+    clock = clock or VirtualClock(setup.start)
     runtime = LocalRuntime(
         queue=setup.queue,
         open_hours=setup.open_hours,
@@ -63,7 +70,13 @@ def place_call(
         faults=setup.faults,
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
-    contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
+    contact = Contact(
+        customer_address=setup.caller_number,
+        system_address=MAIN_NUMBER,
+        contact_id=setup.contact_id or str(uuid.uuid4()),
+        initiation_method=setup.initiation_method,
+        attributes=dict(setup.attributes),
+    )
     from simulator.paths import use_lambda_path
 
     use_lambda_path()
@@ -78,7 +91,7 @@ def place_call(
         if listener is not None:
             listener(event, contact)
 
-    with handler_clock.installed(clock.now):
+    with handler_clock.installed_here(clock.now):
         return run_contact(
             library or flow_library(),
             setup.entry_flow,

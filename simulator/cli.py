@@ -15,26 +15,40 @@ DEFAULT_PORT = 8765
 DEFAULT_WEB_PORT = 8080
 
 
-def start_local_stack(port: int, *, quiet_lambdas: bool = False) -> Any:
-    """Embedded DynamoDB (moto server) on 127.0.0.1:port with the tables and sample data."""
-    if quiet_lambdas:
-        # The person at the terminal reads the call, not the functions' JSON logs.
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+def start_local_stack(port: int, *, verbose: bool = False, keep: bool = False) -> Any:
+    """Embedded DynamoDB (moto server) on 127.0.0.1:port with the tables and sample data; fresh
+    every time, or with ``keep`` the tables saved by the last `ivr run --keep`."""
     import boto3
 
+    from simulator.cli_output import route_handler_logs
+    from simulator.kept_state import load_state
     from simulator.local_aws import apply_environment, create_resources, start_server
     from simulator.paths import use_lambda_path
+    from simulator.running_stack import outbox_path, require_free, state_path
     from simulator.seed import load_given, sample_data
 
-    server = start_server(port)
+    require_free(port, "embedded DynamoDB", "--port (make: DYNAMODB_PORT=...)")
     endpoint = f"http://127.0.0.1:{port}"
+    print(f"[start 1/3] embedded DynamoDB (moto server) on {endpoint}", flush=True)
+    server = start_server(port)
     apply_environment(endpoint)
-    if quiet_lambdas:
-        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    outbox = outbox_path(port)
+    outbox.parent.mkdir(exist_ok=True)
+    if not keep:
+        outbox.unlink(missing_ok=True)
+    os.environ["LOCAL_OUTBOX_PATH"] = str(outbox)
+    route_handler_logs(verbose)
     use_lambda_path()
-    create_resources(boto3.session.Session())
-    phones = load_given(sample_data())
-    print(f"Local DynamoDB (moto server) on {endpoint}; sample callers: {', '.join(phones)}")
+    print("[start 2/3] tables, queues and secrets from template.yaml", flush=True)
+    session = boto3.session.Session()
+    create_resources(session)
+    saved = state_path(port)
+    if keep and saved.exists():
+        count = load_state(session, saved)
+        print(f"[start 3/3] kept state: {count} item(s) from {saved}", flush=True)
+    else:
+        phones = load_given(sample_data())
+        print(f"[start 3/3] fresh sample data; sample callers: {', '.join(phones)}", flush=True)
     return server
 
 
@@ -90,10 +104,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     127.0.0.1; with --terminal, a call in this terminal as well."""
     import threading
 
+    from simulator.running_stack import (
+        WEB_MOVER,
+        remove_marker,
+        require_free,
+        running_stack,
+        write_marker,
+    )
     from simulator.seed import sample_data
-    from simulator.web.run import banner, start_web
+    from simulator.web.run import banner, next_steps, start_web
 
-    server = start_local_stack(args.port, quiet_lambdas=True)
+    already = running_stack(args.port)
+    if already is not None:
+        print(
+            f"error: the local contact center already runs on port {args.port} "
+            f"({already.web_url}/phone); use it, or start another with --port "
+            "(make: DYNAMODB_PORT=...) and --web-port (make: WEB_PORT=...)",
+            file=sys.stderr,
+        )
+        return 2
+    for web_port in (args.web_port, args.web_port + 1) if args.web_port else ():
+        require_free(web_port, "web phone, portal and agent dashboard", WEB_MOVER)
+    server = start_local_stack(args.port, verbose=args.verbose, keep=args.keep)
     caller = args.caller or str(sample_data()["customers"][0]["phone"])
     # A first call through the real flow and handlers against the HTTP DynamoDB: proof the stack
     # answers before anyone picks up the web phone.
@@ -101,7 +133,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for prompt in greeting_for(caller):
         print(f"  IVR: {prompt}", flush=True)
     web = start_web(args.web_port, time_scale=args.time_scale)
-    for line in banner(web):
+    write_marker(args.port, web.url, os.environ["LOCAL_OUTBOX_PATH"])
+    for line in banner(web) + next_steps(web, keep=args.keep):
         print(line, flush=True)
     try:
         if not args.terminal:
@@ -115,47 +148,96 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, EOFError):
         print("\nStopping the local contact center.")
     finally:
+        remove_marker(args.port)
         web.stop()
+        _keep_state(args.port, args.keep)
         server.stop()
     return 0
 
 
+def _keep_state(port: int, keep: bool) -> None:
+    if not keep:
+        return
+    import boto3
+
+    from simulator.kept_state import save_state
+    from simulator.running_stack import state_path
+
+    count = save_state(boto3.session.Session(), state_path(port))
+    print(f"Kept {count} item(s) in {state_path(port)} for the next `make run KEEP=1`.")
+
+
+def _stack_for(args: argparse.Namespace) -> Any:
+    """The running `make run` stack on --port (attached: None), else a stack of this command's own
+    (its moto server, to stop at the end)."""
+    from simulator.cli_output import route_handler_logs
+    from simulator.running_stack import attach, attach_or_require_free
+
+    running = attach_or_require_free(args.port)
+    if running is None:
+        return start_local_stack(args.port, verbose=args.verbose)
+    attach(running)
+    route_handler_logs(args.verbose)
+    print(f"Using the local contact center running on port {args.port} ({running.web_url}).")
+    return None
+
+
 def _cmd_lookup(args: argparse.Namespace) -> int:
-    server = start_local_stack(args.port)
+    server = _stack_for(args)
     try:
         for prompt in greeting_for(args.caller):
             print(f"  IVR: {prompt}")
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     return 0
 
 
 def _cmd_call(args: argparse.Namespace) -> int:
     if args.scenario:
-        return _run_scenarios(args.scenario, as_json=args.json)
-    server = start_local_stack(args.port, quiet_lambdas=True)
+        return _run_scenarios(args.scenario, as_json=args.json, verbose=args.verbose)
+    from simulator.running_stack import WEB_MOVER, require_free
+
+    server = _stack_for(args)
+    web = None
+    if server is not None:
+        # The link the IVR texts opens on this command's own portal.
+        from simulator.web.run import start_web
+
+        for web_port in (args.web_port, args.web_port + 1) if args.web_port else ():
+            require_free(web_port, "payment portal", WEB_MOVER)
+        web = start_web(args.web_port)
+        print(f"Payment portal for the links the IVR texts: {web.url}/pay/...")
     try:
         return interactive_call(args.caller, args.voice)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):
         print("\nHung up.")
         return 0
     finally:
-        server.stop()
+        if web is not None:
+            web.stop()
+        if server is not None:
+            server.stop()
 
 
-def _run_scenarios(paths: list[Path], *, as_json: bool) -> int:
+def _run_scenarios(paths: list[Path], *, as_json: bool, verbose: bool = False) -> int:
+    """Each scenario's call; with ``as_json``, stdout holds only JSON: one document for one
+    scenario, JSON Lines (one document per call, one per line) for several."""
+    from simulator.cli_output import route_handler_logs, stdout_for_the_answer_only
     from simulator.scenario import ScenarioError, run_file
 
     failed = 0
+    route_handler_logs(verbose)
     for path in paths:
         try:
-            result = run_file(path)
+            with stdout_for_the_answer_only():
+                result = run_file(path)
         except ScenarioError as error:
             print(f"{path}: {error}", file=sys.stderr)
             return 2
         failed += not result.passed
         if as_json:
-            print(json.dumps(result.as_json()))
+            print(json.dumps(result.as_json()), flush=True)
             continue
         print(f"{'PASS' if result.passed else 'FAIL'} {result.name} (ended {result.record.ended})")
         for failure in result.failures:
@@ -176,7 +258,13 @@ def _cmd_flows_lint(args: argparse.Namespace) -> int:
 def _cmd_callbacks_sweep(args: argparse.Namespace) -> int:
     from simulator.callbacks import sweep_command
 
-    return sweep_command(args.at, args.port)
+    return sweep_command(args.at, args.port, verbose=args.verbose)
+
+
+def _verbose_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose", action="store_true", help="the handlers' JSON logs, on stderr (default: off)"
+    )
 
 
 def _voice_option(parser: argparse.ArgumentParser) -> None:
@@ -209,20 +297,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="real seconds per second of the IVR's time limits on the web phone (tests: < 1)",
     )
     run.add_argument("--from", dest="caller", help="terminal caller's number (default: a sample)")
+    run.add_argument(
+        "--keep", action="store_true", help="keep the tables of the last --keep run (make: KEEP=1)"
+    )
     _voice_option(run)
+    _verbose_option(run)
     run.set_defaults(func=_cmd_run)
 
     call = commands.add_parser("call", help="a scripted (--scenario) or interactive (--from) call")
     call.add_argument("--scenario", type=Path, nargs="+", help="scenario YAML file(s)")
-    call.add_argument("--json", action="store_true", help="print each call's record as JSON")
+    call.add_argument(
+        "--json",
+        action="store_true",
+        help="stdout: each call's record as one JSON document (several scenarios: JSON Lines)",
+    )
     call.add_argument("--from", dest="caller", help="caller number for an interactive call")
     _voice_option(call)
     call.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
+    call.add_argument(
+        "--web-port",
+        type=int,
+        default=DEFAULT_WEB_PORT,
+        help="portal port when no `ivr run` is up (0: any free one)",
+    )
+    _verbose_option(call)
     call.set_defaults(func=_cmd_call)
 
     lookup = commands.add_parser("lookup", help="greet one caller through the inbound flow")
     lookup.add_argument("caller", help="the caller's number, in any format")
-    lookup.add_argument("--port", type=int, default=DEFAULT_PORT)
+    lookup.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
+    _verbose_option(lookup)
     lookup.set_defaults(func=_cmd_lookup)
 
     callbacks = commands.add_parser("callbacks", help="scheduled callbacks in the local stack")
@@ -230,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = callback_commands.add_parser("sweep", help="run the sweeper on the virtual clock")
     sweep.add_argument("--at", required=True, help="the time the sweep runs, with a UTC offset")
     sweep.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
+    _verbose_option(sweep)
     sweep.set_defaults(func=_cmd_callbacks_sweep)
 
     flows = commands.add_parser("flows", help="contact flow tools")
@@ -255,8 +360,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from simulator.running_stack import PortBusyError
+
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except PortBusyError as busy:  # expected: one line, no traceback
+        print(busy, file=sys.stderr)
+        return 2
     return result
 
 

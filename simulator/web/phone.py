@@ -45,11 +45,14 @@ class CallState:
     call_id: str
     number: str
     voice: str
-    status: str = "ringing"  # ringing, ivr, queued, agent, ended
+    status: str = (
+        "ringing"  # ringing (we call), incoming (we are called), ivr, queued, agent, ended
+    )
     contact_id: str = ""
     ended: str = ""
     transcript: list[dict[str, str]] = field(default_factory=list)
     listening: dict[str, Any] | None = None
+    direction: str = "inbound"  # outbound: the contact center called (a dialled callback)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +64,7 @@ class CallState:
             "ended": self.ended,
             "transcript": list(self.transcript),
             "listening": self.listening,
+            "direction": self.direction,
         }
 
 
