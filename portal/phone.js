@@ -83,7 +83,8 @@
     if (events) events.close();
     $("conversation").replaceChildren();
     $("inbox").replaceChildren();
-    events = ivr.stream("/events/phone?number=" + encodeURIComponent(number), {
+    // holds=1: this page holds the line, so closing it hangs up the call.
+    events = ivr.stream("/events/phone?holds=1&number=" + encodeURIComponent(number), {
       snapshot: (data) => {
         $("conversation").replaceChildren();
         $("inbox").replaceChildren();

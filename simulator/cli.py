@@ -196,7 +196,7 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
 def _cmd_call(args: argparse.Namespace) -> int:
     if args.scenario:
         return _run_scenarios(args.scenario, as_json=args.json, verbose=args.verbose)
-    from simulator.running_stack import WEB_MOVER, require_free
+    from simulator.running_stack import WEB_MOVER, port_taken, require_free
 
     server = _stack_for(args)
     web = None
@@ -204,9 +204,14 @@ def _cmd_call(args: argparse.Namespace) -> int:
         # The link the IVR texts opens on this command's own portal.
         from simulator.web.run import start_web
 
-        for web_port in (args.web_port, args.web_port + 1) if args.web_port else ():
-            require_free(web_port, "payment portal", WEB_MOVER)
-        web = start_web(args.web_port)
+        web_port = args.web_port
+        if web_port is None:  # not chosen: the usual port, else any free one
+            web_port = DEFAULT_WEB_PORT
+            if port_taken(web_port) or port_taken(web_port + 1):
+                web_port = 0
+        for taken in (web_port, web_port + 1) if web_port else ():
+            require_free(taken, "payment portal", WEB_MOVER)
+        web = start_web(web_port)
         print(f"Payment portal for the links the IVR texts: {web.url}/pay/...")
     try:
         return interactive_call(args.caller, args.voice)
@@ -317,8 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument(
         "--web-port",
         type=int,
-        default=DEFAULT_WEB_PORT,
-        help="portal port when no `ivr run` is up (0: any free one)",
+        default=None,
+        help=f"portal port when no `ivr run` is up (default {DEFAULT_WEB_PORT}, else a free one)",
     )
     _verbose_option(call)
     call.set_defaults(func=_cmd_call)

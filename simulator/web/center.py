@@ -40,17 +40,36 @@ class NoCallError(Exception):
 
 
 class CallClock(VirtualClock):
-    """A web call's clock: the call's own waits and time limits, plus the center's time travel
-    (POST /local/clock) since the call began, so a link the caller waits on expires for the IVR
-    when it expires for the portal."""
+    """A web call's clock. A person is on the line, so it runs with real time (scaled like the
+    IVR's time limits); a Wait block or the payment poll moves it on at once, as in any local call;
+    and the center's time travel (POST /local/clock) since the call began is added, so a link the
+    caller waits on expires for the IVR when it expires for the portal."""
 
     def __init__(self, center: LocalContactCenter) -> None:
         self._center = center
         self._offset_at_start = center.clock_offset
-        super().__init__(center.now())
+        self._started = time.monotonic()
+        self._start = center.now()
+        self._jumped = timedelta(0)  # Wait blocks: time that passed for the call, not for us
+        self._lived = 0.0  # seconds of silence the caller already waited through in real time
+        super().__init__(self._start)
+
+    def lived_through(self, seconds: float) -> None:
+        """The caller waited ``seconds`` of silence in real time: the interpreter's advance for
+        that silence moves this clock no further."""
+        self._lived += seconds
+
+    def advance(self, seconds: float) -> None:
+        super().advance(seconds)
+        covered = min(self._lived, seconds)
+        self._lived -= covered
+        self._jumped += timedelta(seconds=seconds - covered)
 
     def now(self) -> datetime:
-        return super().now() + (self._center.clock_offset - self._offset_at_start)
+        scale = self._center.time_scale or 1.0
+        real = timedelta(seconds=(time.monotonic() - self._started) / scale)
+        travelled = self._center.clock_offset - self._offset_at_start
+        return self._start + real + self._jumped + travelled
 
 
 class LocalContactCenter:
@@ -116,6 +135,7 @@ class LocalContactCenter:
         whisper: list[str] = []
         try:
             clock = CallClock(self)
+            caller.clock = clock
             setup.start = clock.now()
             record = place_call(setup, caller, listener=listen, clock=clock)
             state.ended, whisper = record.ended, record.whisper

@@ -77,6 +77,8 @@ class WebCaller:
         self.time_scale = time_scale
         self.arrivals: queue.Queue[Arrival] = queue.Queue()
         self.hung_up = threading.Event()
+        #: The call's clock (simulator.web.center.CallClock), told of silences waited through.
+        self.clock: Any = None
 
     # --- what the page does ----------------------------------------------------------------------
 
@@ -107,16 +109,21 @@ class WebCaller:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                return Silence(request.timeout_seconds)
+                return self._silence(request)
             try:
                 arrival = self.arrivals.get(timeout=left)
             except queue.Empty:
-                return Silence(request.timeout_seconds)
+                return self._silence(request)
             if isinstance(arrival, Activity):
                 grace = ACTIVITY_GRACE_SECONDS * self.time_scale
                 deadline = max(deadline, time.monotonic() + grace)
                 continue
             return arrival
+
+    def _silence(self, request: InputRequest) -> Silence:
+        if self.clock is not None:
+            self.clock.lived_through(request.timeout_seconds)
+        return Silence(request.timeout_seconds)
 
     # --- what the page sees ----------------------------------------------------------------------
 

@@ -403,8 +403,10 @@ class AppHandler(_Handler):
         try:
             self.stream([line_topic(number)], "snapshot", snapshot)
         finally:
-            # A closed phone tab hangs up its call, as closing a phone app would.
-            self.server.center.line_left(number)
+            # The web phone page holds the line (holds=1): closing its tab hangs up its call, as
+            # closing a phone app would. Other readers (tests, tools) only watch.
+            if parse_qs(self.query).get("holds") == ["1"]:
+                self.server.center.line_left(number)
 
     def sweep_callbacks(self) -> None:
         """Run the callback sweeper now (`ivr callbacks sweep` on a running stack): each number

@@ -59,7 +59,7 @@ def test_a_person_checks_their_balance_in_a_terminal() -> None:
     terminal.read_until("IVR: Hello Ana, welcome back to Example Bank.")
     terminal.read_until("To finish it now, press 1.")  # the sample caller's unfinished payment
     terminal.type("")  # not now: stay silent
-    terminal.read_until("you (speak)> ")
+    terminal.read_until("you (speak, or type a key like 1)> ")
     terminal.type("what's my balance")
     terminal.read_until("IVR: Your balance is $120.50.")
     terminal.read_until("-- call ended: disconnected")
@@ -68,7 +68,7 @@ def test_a_person_checks_their_balance_in_a_terminal() -> None:
 
 def test_a_person_can_hang_up() -> None:
     terminal = Terminal("call", "--from", "+12025550100", "--port", str(free_port()))
-    terminal.read_until("you (speak)> ")
+    terminal.read_until("you (speak, or type a key like 1)> ")
     terminal.type("/hangup")
     terminal.read_until("-- call ended: hangup")
     assert terminal.close() == 0
