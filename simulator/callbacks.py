@@ -161,6 +161,14 @@ def _sweep_on(web_url: str, at: datetime) -> dict[str, Any]:
         headers={"Content-Type": "application/json", "X-Local-Request": "1"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
+    from simulator.running_stack import PortBusyError
+
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+    except (OSError, ValueError) as error:  # URLError and HTTPError are OSErrors
+        raise PortBusyError(
+            f"error: the local contact center at {web_url} did not run the sweep ({error}); "
+            "is it an older `ivr run`? Restart it, or sweep another --port"
+        ) from error
     return answer

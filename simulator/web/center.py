@@ -82,6 +82,7 @@ class LocalContactCenter:
         self._callers: dict[str, WebCaller] = {}  # by number, while the call is in the IVR
         self._ringing: dict[str, dict[str, str]] = {}  # by number: the dialled callback
         self._emails: dict[str, str] = {}  # number -> the customer's e-mail address
+        self._holders: dict[str, int] = {}  # number -> phone pages open on it
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._seen_messages: set[str] = set()
@@ -240,13 +241,21 @@ class LocalContactCenter:
             except Exception:  # the next run tries again, as the schedule would
                 continue
 
+    def line_held(self, number: str) -> None:
+        """A phone page of ``number`` is open (its event stream)."""
+        with self._lock:
+            self._holders[number] = self._holders.get(number, 0) + 1
+
     def line_left(self, number: str) -> None:
         """A phone page of ``number`` went away: unless one is back soon (a reload), hang up."""
+        with self._lock:
+            self._holders[number] = max(0, self._holders.get(number, 0) - 1)
 
         def hang_up_if_gone() -> None:
             time.sleep(LINE_LEFT_GRACE_SECONDS)
-            if self.hub.subscribers(line_topic(number)):
-                return
+            with self._lock:
+                if self._holders.get(number, 0):
+                    return
             from simulator.ports import Hangup
 
             with contextlib.suppress(NoCallError):

@@ -49,11 +49,6 @@ class EventHub:
                 for topic in topics:
                     self._subscribers[topic].remove(inbox)
 
-    def subscribers(self, topic: str) -> int:
-        """How many streams follow ``topic`` now (a phone page open on that number)."""
-        with self._lock:
-            return len(self._subscribers.get(topic, ()))
-
     def close_all(self) -> None:
         """Wake every stream so it ends (the server is stopping)."""
         with self._lock:

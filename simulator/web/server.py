@@ -400,12 +400,15 @@ class AppHandler(_Handler):
         if number is None:
             return
         snapshot = self.server.center.phone_snapshot(number)
+        # The web phone page holds the line (holds=1): closing its tab hangs up its call, as
+        # closing a phone app would. Other readers (tests, tools) only watch.
+        holds = parse_qs(self.query).get("holds") == ["1"]
+        if holds:
+            self.server.center.line_held(number)
         try:
             self.stream([line_topic(number)], "snapshot", snapshot)
         finally:
-            # The web phone page holds the line (holds=1): closing its tab hangs up its call, as
-            # closing a phone app would. Other readers (tests, tools) only watch.
-            if parse_qs(self.query).get("holds") == ["1"]:
+            if holds:
                 self.server.center.line_left(number)
 
     def sweep_callbacks(self) -> None:

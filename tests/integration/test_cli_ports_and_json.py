@@ -109,6 +109,15 @@ def test_handler_logs_are_off_by_default_and_on_stderr_with_verbose() -> None:
     assert '"level":"INFO"' in verbose.stderr
 
 
+def test_a_terminal_call_serves_the_portal_on_the_port_chosen() -> None:
+    web_port = free_port()
+    result = ivr(
+        "call", "--from", "+12025550100", "--port", str(free_port()), "--web-port", str(web_port)
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"http://127.0.0.1:{web_port}/pay/" in result.stdout
+
+
 @dataclass
 class RunningStack:
     port: int
