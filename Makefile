@@ -59,7 +59,7 @@ chromium: ## Debian's chromium for tests/browser (apt-get install when it is mis
 	else \
 		printf '==> [set-up] chromium: not found, installing Debian'"'"'s package (apt-get)\n'; \
 		$(APT_GET) update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq --no-install-recommends \
+		DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq \
 			chromium >/dev/null && \
 		printf '==> [set-up] chromium: %s\n' "$$(command -v $(CHROMIUM))"; \
 	fi

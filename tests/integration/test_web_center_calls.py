@@ -89,3 +89,25 @@ def test_time_travel_during_a_call_expires_the_link_and_the_ivr_says_so(
     status, body = post(web, "/local/clock", {"advanceSeconds": 11 * 60})
     assert status == 200, body
     said(web, BEN, "Your payment link has expired")
+
+
+def test_the_phone_shows_texts_and_e_mails_in_the_order_sent_with_their_times(
+    web: LocalWebServer,
+) -> None:
+    from ivr import wiring
+    from ivr.notify import Channel, OutgoingMessage
+
+    outbox = wiring.local_outbox()
+    outbox.send(OutgoingMessage(Channel.SMS, BEN, "Example Bank: your link", "k1"))
+    outbox.send(
+        OutgoingMessage(
+            Channel.EMAIL, "ben.carter@example.org", "Thank you", "k2", subject="Payment received"
+        )
+    )
+    outbox.send(OutgoingMessage(Channel.SMS, ANA, "Not Ben's", "k3"))
+    inbox = web.center.phone_snapshot(BEN)["inbox"]
+    assert [(m["channel"], m["subject"]) for m in inbox] == [
+        ("sms", ""),
+        ("email", "Payment received"),
+    ]
+    assert inbox[0]["sentAt"] <= inbox[1]["sentAt"]
