@@ -67,7 +67,10 @@ def interactive_call(caller_number: str | None, voice: str = "authenticated") ->
     from simulator.people import TerminalCaller
 
     print(f"Calling the main line from {caller_number or 'a withheld number'}.")
-    print("Type words to speak, #digits for the keypad, an empty line to stay silent, /hangup.")
+    print(
+        "Type words to speak; keys as they are (1 at a menu, 8765# for a longer answer); "
+        "an empty line to stay silent; /hangup."
+    )
     print(f"Your voice, as the voice-biometrics provider will judge it: {voice}.")
     setup = CallSetup(caller_number, datetime.now().astimezone(), voice=voice)
     record = place_call(setup, TerminalCaller(read=_input_showing_texts()))

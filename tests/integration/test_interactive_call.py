@@ -15,6 +15,8 @@ from tests.integration.test_local_stack import free_port
 
 class Terminal:
     def __init__(self, *args: str) -> None:
+        if args[:1] == ("call",) and "--web-port" not in args:
+            args = (*args, "--web-port", "0")  # its portal on a free port, never 8080
         self.master, slave = pty.openpty()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self.process = subprocess.Popen(

@@ -35,8 +35,8 @@ def test_a_person_enrols_with_the_code_texted_to_their_phone() -> None:
         "call", "--from", "+12025550100", "--voice", "not_enrolled", "--port", str(free_port())
     )  # fmt: skip
     terminal.read_until("recognise your voice on future calls")
-    terminal.read_until("you (keys: type 1234, # ends)> ")
-    terminal.type("#1")
+    terminal.read_until("you (press a key: type 1)> ")
+    terminal.type("1")
     terminal.read_until("last four digits of your national ID number")
     terminal.type("#8765")
     screen = terminal.read_until("[text message to +12025550100]")
