@@ -228,7 +228,7 @@
   // happened (a check's verdict, a wrong PIN, a decline, a lock, a transfer) as events between;
   // the Lambdas' answers are developer rows, shown with the toggle.
 
-  const EVENT_OUTCOMES = /^(declined|locked|failed|invalid|expired|not_?authenticated|wrong_pin|error)$/i;
+  const EVENT_OUTCOMES = /^(declined|locked|failed|wrong|invalid|expired|abandoned|not_?authenticated|notAllowed|error)$/i;
 
   function functionWords(name) {
     return name.replace(/Function$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
