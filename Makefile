@@ -23,10 +23,10 @@ PORTAL_STAMP := portal/node_modules/.installed-$(shell cat portal/package-lock.j
 .PHONY: run call test lint type cfn pytest format bench build pr venv clean portal render chromium sam
 
 run: venv portal ## Start the local contact center (DynamoDB, web phone, payment portal, agent dashboard)
-	$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT) $(if $(KEEP),--keep)
+	@$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT) $(if $(KEEP),--keep)
 
 call: venv ## A call in this terminal (uses a running `make run`, else starts its own stack)
-	$(VENV)/bin/ivr call --from "$(or $(FROM),+13125550142)" --port $(DYNAMODB_PORT) \
+	@$(VENV)/bin/ivr call --from "$(or $(FROM),+13125550142)" --port $(DYNAMODB_PORT) \
 		--web-port $(WEB_PORT)
 
 test: venv portal chromium sam lint type cfn pytest ## Everything CI checks (installs what it needs)
@@ -35,22 +35,22 @@ portal: $(PORTAL_STAMP) ## npm install, and copy the Connect softphone library i
 
 $(PORTAL_STAMP): portal/package.json portal/package-lock.json
 	$(STEP) "[set-up] portal: npm ci (the softphone library, axe-core)"
-	cd portal && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p portal/vendor
-	cp portal/node_modules/amazon-connect-streams/release/connect-streams-min.js portal/vendor/
-	touch $@
+	@cd portal && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p portal/vendor
+	@cp portal/node_modules/amazon-connect-streams/release/connect-streams-min.js portal/vendor/
+	@touch $@
 
 venv: $(STAMP)
 
 $(STAMP):
 	$(STEP) "[set-up 1/2] $(VENV): a Python venv"
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(STEP) "[set-up 2/2] $(VENV): the dev tools and handlers' dependencies (pip, about a minute)"
-	$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar on \
+	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar on \
 		-r requirements-dev.txt -e .
-	rm -f $(VENV)/.installed-*
-	touch $@
+	@rm -f $(VENV)/.installed-*
+	@touch $@
 
 # Debian's package, installed only when no chromium is on the PATH (never a downloaded browser).
 chromium: ## Debian's chromium for tests/browser (apt-get install when it is missing)
@@ -68,10 +68,10 @@ sam: $(SAM_STAMP) ## The SAM CLI in .venv-sam (requirements-sam.txt), for tests/
 
 $(SAM_STAMP): requirements-sam.txt
 	$(STEP) "[set-up] $(SAM_VENV): the SAM CLI (pip, about a minute)"
-	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
-	rm -f $(SAM_VENV)/.installed-*
-	touch $@
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	@rm -f $(SAM_VENV)/.installed-*
+	@touch $@
 
 lint:
 	$(VENV)/bin/ruff check .
