@@ -136,6 +136,7 @@ def reset_caches() -> None:
         wiring.sandbox_processor,
         wiring.input_decrypter,
         wiring.contact_attributes,
+        wiring.customer_records,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

@@ -79,6 +79,15 @@ class Settings:
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
     contact_attributes: str = "connect"
+    # --- customer data from the system of record (issue 18) ---
+    #: SQS dead-letter queue for files and change records that cannot be imported.
+    import_dlq_url: str = ""
+    #: SNS topic that tells the support team a file failed.
+    import_alerts_topic_arn: str = ""
+    #: The Step Functions Distributed Map that loads files too large for one invocation, and
+    #: the size (bytes) from which a CSV file goes to it.
+    import_state_machine_arn: str = ""
+    import_map_threshold_bytes: int = 50_000_000
 
 
 @cache
@@ -119,4 +128,8 @@ def settings() -> Settings:
         keypad_failures_per_call=int(env.get("KEYPAD_FAILURES_PER_CALL", "3")),
         keypad_failures_per_day=int(env.get("KEYPAD_FAILURES_PER_DAY", "5")),
         contact_attributes=env.get("CONTACT_ATTRIBUTES", "connect").lower(),
+        import_dlq_url=env.get("IMPORT_DLQ_URL", ""),
+        import_alerts_topic_arn=env.get("IMPORT_ALERTS_TOPIC_ARN", ""),
+        import_state_machine_arn=env.get("IMPORT_STATE_MACHINE_ARN", ""),
+        import_map_threshold_bytes=int(env.get("IMPORT_MAP_THRESHOLD_BYTES", "50000000")),
     )

@@ -1,0 +1,1 @@
+"""DynamoDB: PynamoDB models and stores; ClientError becomes a domain error here."""
