@@ -1,5 +1,8 @@
-"""Customer file import: S3 notifications for objects under ``incoming/``, and the Distributed
-Map's last step (``{"action": "finish" | "fail", "bucket", "key"}``) for files it loaded."""
+"""Customer file import: S3 notifications for objects under ``incoming/`` (ivr.customers.files).
+
+Runs as an asynchronous invocation: an exception is retried twice by Lambda and then lands on the
+import dead-letter queue (the function's on-failure destination), as a file that cannot be read
+does by itself."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from ivr import wiring
-from ivr.customers.files import FileOutcome, FileResult, fail_file, finish_file, import_dropped_file
+from ivr.customers.files import FileOutcome, FileResult, import_dropped_file
 from ivr.errors import MalformedEventError
 from ivr.observability import logger
 from ivr.settings import settings
@@ -45,17 +48,6 @@ def _import(bucket: str, key: str) -> FileResult:
     )
 
 
-def _map_step(event: dict[str, Any]) -> FileResult:
-    bucket, key = event.get("bucket"), event.get("key")
-    if not isinstance(bucket, str) or not isinstance(key, str):
-        raise MalformedEventError("a map step needs bucket and key")
-    files = wiring.import_files(bucket)
-    if event.get("action") == "finish":
-        return finish_file(key, files=files)
-    reason = str(event.get("error") or "the distributed map failed")[:500]
-    return fail_file(key, reason, files=files, alerts=wiring.import_alerts(bucket))
-
-
 def _answer(result: FileResult) -> dict[str, Any]:
     answer: dict[str, Any] = {"key": result.key, "outcome": result.outcome.value}
     if result.moved_to:
@@ -71,11 +63,8 @@ def _answer(result: FileResult) -> dict[str, Any]:
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if not isinstance(event, dict):
-        raise MalformedEventError("not an S3 notification or a map step")
-    if "action" in event:
-        results = [_map_step(event)]
-    else:
-        results = [_import(bucket, key) for bucket, key in _s3_objects(event)]
+        raise MalformedEventError("not an S3 event notification")
+    results = [_import(bucket, key) for bucket, key in _s3_objects(event)]
     for result in results:
         logger.info("customer file", extra={"customerFile": _answer(result)})
         metrics.add_metric(name="CustomerFiles", unit=MetricUnit.Count, value=1)

@@ -1,4 +1,5 @@
-"""One batch of a large customer file, from the Distributed Map's CSV item reader.
+"""The Distributed Map's steps for a large customer file: each batch of rows from its CSV item
+reader, then the last step (``{"action": "finish" | "fail", "bucket", "key"}``).
 
 The map's ItemSelector hands each row with its index (``{"row": {...}, "index": n}``) and its
 ItemBatcher the file in ``BatchInput`` (``bucket``, ``key``, ``sourceTime``); rejected rows go to a
@@ -11,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ivr import wiring
-from ivr.customers.files import batch_report_key
+from ivr.customers.files import batch_report_key, fail_file, finish_file
 from ivr.customers.importing import CsvReport, import_customers, rows_from_values
 from ivr.errors import MalformedEventError
 from ivr.observability import logger
@@ -26,8 +27,24 @@ def _rows(items: list[Any]) -> list[tuple[int, Any]]:
     return rows
 
 
+def _last_step(event: dict[str, Any]) -> dict[str, Any]:
+    bucket, key = event.get("bucket"), event.get("key")
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise MalformedEventError("the last step needs bucket and key")
+    files = wiring.import_files(bucket)
+    if event.get("action") == "finish":
+        result = finish_file(key, files=files)
+    else:
+        reason = str(event.get("error") or "the distributed map failed")[:500]
+        result = fail_file(key, reason, files=files, alerts=wiring.import_alerts(bucket))
+    logger.info("customer file", extra={"customerFile": {"key": key, "outcome": result.outcome}})
+    return {"key": key, "outcome": result.outcome.value, "movedTo": result.moved_to}
+
+
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    if isinstance(event, dict) and event.get("action") in {"finish", "fail"}:
+        return _last_step(event)
     if not isinstance(event, dict) or not isinstance(event.get("Items"), list):
         raise MalformedEventError("not a Distributed Map batch")
     batch = event.get("BatchInput") or {}

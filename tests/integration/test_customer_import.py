@@ -247,3 +247,65 @@ def test_a_large_csv_file_is_handed_to_the_distributed_map(
     stubber.assert_no_pending_responses()
     assert _customer_items() == []  # the map loads it, not this invocation
     assert _keys(bucket["s3"]) == ["incoming/good.csv"]
+
+
+def _map_batch(items: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    import customer_import_batch
+
+    from simulator.context import lambda_context
+
+    event = {
+        "Items": items,
+        "BatchInput": {"bucket": BUCKET, "key": key, "sourceTime": "2026-12-01T08:00:00+00:00"},
+    }
+    answer: dict[str, Any] = customer_import_batch.lambda_handler(event, lambda_context("batch"))
+    return answer
+
+
+def test_the_distributed_map_batches_load_rows_and_the_last_step_joins_their_reports(
+    bucket: dict[str, Any],
+) -> None:
+    """What the state machine does with a large file: CSV rows (strings, header names as
+    written) in batches with their index, then the finish step."""
+    import customer_import_batch
+
+    from ivr import wiring
+    from simulator.context import lambda_context
+
+    s3 = bucket["s3"]
+    key = _drop(s3, "mixed.csv", key="incoming/big.csv")
+    header, *lines = (DATA / "mixed.csv").read_text().splitlines()
+    rows = [dict(zip(header.upper().split(","), line.split(","), strict=True)) for line in lines]
+    items = [{"row": row, "index": index} for index, row in enumerate(rows)]
+
+    first = _map_batch(items[:4], key)
+    second = _map_batch(items[4:], key)
+    finished = customer_import_batch.lambda_handler(
+        {"action": "finish", "bucket": BUCKET, "key": key}, lambda_context("finish")
+    )
+
+    assert (first["created"], first["rejected"]) == (1, 3)
+    assert (second["created"], second["rejected"]) == (1, 3)
+    assert finished["outcome"] == "processed"
+    report = _text(s3, "processed/big.csv.rejected.csv").splitlines()
+    assert [line.split(",")[0] for line in report] == ["line", "3", "4", "5", "6", "7", "8"]
+    assert _keys(s3) == ["processed/big.csv", "processed/big.csv.rejected.csv"]
+    assert wiring.callers().find_by_phone("+13125550166") is not None
+
+
+def test_a_failed_distributed_map_moves_the_file_to_failed_and_tells_support(
+    bucket: dict[str, Any],
+) -> None:
+    import customer_import_batch
+
+    from simulator.context import lambda_context
+
+    s3 = bucket["s3"]
+    key = _drop(s3, "good.csv", key="incoming/big.csv")
+    customer_import_batch.lambda_handler(
+        {"action": "fail", "bucket": BUCKET, "key": key, "error": "States.ItemReaderFailed"},
+        lambda_context("fail"),
+    )
+
+    assert _keys(s3) == ["failed/big.csv", "failed/big.csv.error.txt"]
+    assert len(_messages(bucket["sqs"], bucket["inbox"])) == 1
