@@ -58,6 +58,12 @@ class FileFormat(StrEnum):
         raise UnreadableFileError("the file name must end in .csv, .jsonl or .ndjson")
 
 
+class ByteStream(Protocol):
+    """A file opened in binary mode, or anything with its ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class SourceRow:
     line: int
@@ -107,7 +113,7 @@ class ImportReport:
         }
 
 
-def _text_lines(stream: IO[bytes] | Iterable[bytes]) -> Iterator[str]:
+def _text_lines(stream: ByteStream | Iterable[bytes]) -> Iterator[str]:
     """Decode a byte stream (an S3 body, a file) as UTF-8 line by line; a BOM is dropped."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     pending = ""
@@ -182,7 +188,7 @@ def _json_lines(lines: Iterator[str]) -> Iterator[SourceRow]:
         raise UnreadableFileError("no JSON object in the file")
 
 
-def read_rows(stream: IO[bytes] | Iterable[bytes], file_format: FileFormat) -> Iterator[SourceRow]:
+def read_rows(stream: ByteStream | Iterable[bytes], file_format: FileFormat) -> Iterator[SourceRow]:
     """The file's rows in order, each with its line number (the header is line 1 of a CSV)."""
     lines = _text_lines(stream)
     if file_format is FileFormat.CSV:
