@@ -122,7 +122,7 @@ def reset_caches() -> None:
         wiring.activity,
         wiring.notifier,
         wiring.local_outbox,
-        wiring.callback_policy,
+        wiring.parsed_callback_policy,
         wiring.dialer,
         wiring.local_dialer,
         wiring.voice_provider,

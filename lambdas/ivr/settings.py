@@ -48,6 +48,11 @@ class Settings:
     #: JSON: opening hours and holidays per queue, slot capacity, days ahead, retries
     #: (ivr.scheduling.parse_policy); empty means Mon-Fri 08:00-18:00 in the center's zone.
     callback_policy: str = ""
+    #: Parameter Store parameter holding that JSON (operators change it without a deploy); when
+    #: set it wins over ``callback_policy``. Read through Powertools parameters, cached for
+    #: ``parameter_max_age`` seconds.
+    callback_policy_parameter: str = ""
+    parameter_max_age: int = 300
     #: Which OutboundDialer places scheduled callbacks: "connect" (StartOutboundVoiceContact)
     #: or "local" (the local contact center records the call).
     dialer: str = "connect"
@@ -112,6 +117,8 @@ def settings() -> Settings:
         payment_processor=env.get("PAYMENT_PROCESSOR", "sandbox").lower(),
         input_decryption_key_secret_id=env.get("INPUT_DECRYPTION_KEY_SECRET_ID", ""),
         callback_policy=env.get("CALLBACK_POLICY", ""),
+        callback_policy_parameter=env.get("CALLBACK_POLICY_PARAMETER", ""),
+        parameter_max_age=int(env.get("PARAMETER_MAX_AGE_SECONDS", "300")),
         dialer=env.get("DIALER", "connect").lower(),
         connect_instance_id=env.get("CONNECT_INSTANCE_ID", ""),
         callback_outbound_flow_id=env.get("CALLBACK_OUTBOUND_FLOW_ID", ""),

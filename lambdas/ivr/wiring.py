@@ -61,14 +61,31 @@ def callbacks() -> CallbackStore:
     return DynamoCallbackStore()
 
 
-@cache
 def callback_policy() -> CallbackPolicy:
-    """Opening hours, capacity and retry rules from ``CALLBACK_POLICY`` (read once)."""
-    from ivr.scheduling import parse_policy
+    """Opening hours, holidays, capacity and retry rules: from the Parameter Store parameter
+    ``CALLBACK_POLICY_PARAMETER`` names, so operators change them without a deploy (Powertools
+    caches the value for ``PARAMETER_MAX_AGE_SECONDS``), else from ``CALLBACK_POLICY``."""
     from ivr.settings import settings
 
     config = settings()
-    return parse_policy(config.callback_policy, config.contact_center_timezone)
+    text = config.callback_policy
+    if config.callback_policy_parameter:
+        from aws_lambda_powertools.utilities import parameters
+
+        text = str(
+            parameters.get_parameter(
+                config.callback_policy_parameter, max_age=config.parameter_max_age
+            )
+        )
+    return parsed_callback_policy(text, config.contact_center_timezone)
+
+
+@cache
+def parsed_callback_policy(text: str, contact_center_zone: str) -> CallbackPolicy:
+    """The policy a text reads as, parsed once per text (the parameter rarely changes)."""
+    from ivr.scheduling import parse_policy
+
+    return parse_policy(text, contact_center_zone)
 
 
 def callback_service() -> CallbackService:
