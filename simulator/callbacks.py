@@ -15,8 +15,8 @@ SEEDED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 def stored_callbacks() -> list[Any]:
     """Every callback in the local table, oldest first (a scan: the local stack only)."""
     use_lambda_path()
-    from ivr.store.callbacks import callback_from_item
-    from ivr.store.tables import CallbackItem
+    from ivr.adapters.dynamodb.callbacks import callback_from_item
+    from ivr.adapters.dynamodb.tables import CallbackItem
 
     items = [
         callback_from_item(item)
@@ -30,9 +30,9 @@ def seed_callbacks(specs: list[dict[str, Any]] | None) -> None:
     """`given.callbacks`: pending callbacks booked before the call, through the real store."""
     use_lambda_path()
     from ivr import wiring
-    from ivr.callbacks import Callback, CallbackKind, CallbackStatus
-    from ivr.phone import normalise_e164
-    from ivr.settings import settings
+    from ivr.callbacks.service import Callback, CallbackKind, CallbackStatus
+    from ivr.core.phone import normalise_e164
+    from ivr.core.settings import settings
 
     service = wiring.callback_service()
     for number, spec in enumerate(specs or []):
@@ -93,9 +93,10 @@ def check_callback_expectations(expect: dict[str, Any]) -> list[str]:
 def sweep_at(at: datetime) -> tuple[Any, list[dict[str, str]]]:
     """Run the sweeper against the configured tables at ``at``; the report and the calls made."""
     use_lambda_path()
-    from ivr import clock, wiring
-    from ivr.callbacks import sweep_due_callbacks
-    from ivr.dialer import LocalDialer
+    from ivr import wiring
+    from ivr.adapters.local.dialer import LocalDialer
+    from ivr.callbacks.service import sweep_due_callbacks
+    from ivr.core import clock
 
     dialer = LocalDialer()
     with clock.installed(lambda: at):

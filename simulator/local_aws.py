@@ -112,7 +112,8 @@ def reset_caches() -> None:
     """Forget stores, settings and cached secrets built for an earlier AWS (a new moto, a test)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from ivr import settings, wiring
+    from ivr import wiring
+    from ivr.core import settings
 
     for factory in (
         wiring.callers,

@@ -99,7 +99,7 @@ def spoken_pin(heard: list[str]) -> str:
 def use_portal(step: dict[str, Any], heard: list[str]) -> PortalVisit:
     """Do what a ``portal:`` step says; the answers are kept for the scenario's failures."""
     from ivr import wiring
-    from ivr.payments import parse_card
+    from ivr.payments.cards import parse_card
 
     visit = PortalVisit()
     session_id, link_token = texted_link()

@@ -130,7 +130,7 @@ class ActivityRecorder:
 
     def __call__(self, event: Event, contact: Contact) -> None:
         from ivr.activity import ActivityEvent
-        from ivr.errors import IvrError
+        from ivr.core.errors import IvrError
 
         entry = activity_entry(event, contact)
         if entry is None:

@@ -27,7 +27,7 @@ VOICE_OUTCOMES = (
 def script_voice(contact_id: str, outcome: str) -> None:
     """The simulated provider will answer ``outcome`` for this contact."""
     use_lambda_path()
-    from ivr.voiceprint.simulated import simulated_voice
+    from ivr.adapters.local.simulated_voice import simulated_voice
 
     simulated_voice().script(contact_id, outcome)
 
@@ -46,8 +46,8 @@ def check_voice_id(option: str, contact_id: str, customer_id: str | None) -> str
     """
     use_lambda_path()
     from ivr import wiring
-    from ivr.settings import settings
-    from ivr.voice import AudioStream, VoicePolicy, VoiceResult, VoiceSample
+    from ivr.auth.voice import AudioStream, VoicePolicy, VoiceResult, VoiceSample
+    from ivr.core.settings import settings
 
     provider = wiring.voice_provider()
     speaker = customer_id or f"contact-{contact_id}"
@@ -69,8 +69,8 @@ def last_code_sent(to: str | None) -> str | None:
 
     use_lambda_path()
     from ivr import wiring
-    from ivr.errors import InvalidPhoneNumberError
-    from ivr.phone import normalise_e164
+    from ivr.core.errors import InvalidPhoneNumberError
+    from ivr.core.phone import normalise_e164
 
     recipient = None
     if to:

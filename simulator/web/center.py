@@ -18,7 +18,7 @@ AGENT_TOPIC = "agent"
 
 class LineBusyError(Exception):
     """Another call is in the IVR: the local contact center runs one IVR leg at a time, because
-    the handlers share one clock (ivr.clock) with the call they serve."""
+    the handlers share one clock (ivr.core.clock) with the call they serve."""
 
 
 class NoCallError(Exception):

@@ -67,7 +67,7 @@ def _model_schema(model: Any) -> dict[str, Any]:
 
 
 def test_pynamodb_models_agree_with_the_template_tables() -> None:
-    from ivr.store.tables import ALL_MODELS
+    from ivr.adapters.dynamodb.tables import ALL_MODELS
 
     tables = resources_of_type("AWS::DynamoDB::Table")
     by_name = {model.Meta.table_name: model for model in ALL_MODELS}
