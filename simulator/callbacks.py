@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from simulator.paths import use_lambda_path
+from simulator.local_aws import apply_environment, reset_caches
+from simulator.local_stack import start_local_stack
 
 #: When seeded callbacks were "asked for": before any scenario's call.
 SEEDED_AT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -14,7 +15,6 @@ SEEDED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 def stored_callbacks() -> list[Any]:
     """Every callback in the local table, oldest first (a scan: the local stack only)."""
-    use_lambda_path()
     from ivr.adapters.dynamodb.callbacks import callback_from_item
     from ivr.adapters.dynamodb.tables import CallbackItem
 
@@ -28,7 +28,6 @@ def stored_callbacks() -> list[Any]:
 
 def seed_callbacks(specs: list[dict[str, Any]] | None) -> None:
     """`given.callbacks`: pending callbacks booked before the call, through the real store."""
-    use_lambda_path()
     from ivr import wiring
     from ivr.callbacks.service import Callback, CallbackKind, CallbackStatus
     from ivr.core.phone import normalise_e164
@@ -92,7 +91,6 @@ def check_callback_expectations(expect: dict[str, Any]) -> list[str]:
 
 def sweep_at(at: datetime) -> tuple[Any, list[dict[str, str]]]:
     """Run the sweeper against the configured tables at ``at``; the report and the calls made."""
-    use_lambda_path()
     from ivr import wiring
     from ivr.adapters.local.dialer import LocalDialer
     from ivr.callbacks.service import sweep_due_callbacks
@@ -127,15 +125,10 @@ def sweep_command(at_text: str, port: int) -> int:
         return 2
     server = None
     if _listening(port):
-        from simulator.local_aws import apply_environment, reset_caches
-
         apply_environment(f"http://127.0.0.1:{port}")
-        use_lambda_path()
         reset_caches()
         print(f"Sweeping the running local stack on port {port} at {at.isoformat()}.")
     else:
-        from simulator.cli import start_local_stack
-
         server = start_local_stack(port, quiet_lambdas=True)
     try:
         report, calls = sweep_at(at)

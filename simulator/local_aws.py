@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from deploy.template import global_environment, resources_of_type, template
 from simulator.input_keys import local_secret_value
-from simulator.template import global_environment, resources_of_type, template
 
 LOCAL_REGION = "us-east-1"
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.flows import Contact, Event
-from simulator.runtime import function_id
+from simulator.lambda_service import function_id
 
 NOT_LOGGED = "(said with flow logging off: not recorded)"
 

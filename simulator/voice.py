@@ -10,8 +10,6 @@ blocks (UpdateContactData + StartVoiceIdStream + CheckVoiceId) are answered from
 
 from __future__ import annotations
 
-from simulator.paths import use_lambda_path
-
 #: What `ivr call --voice` and a scenario's ``call.voice`` accept.
 VOICE_OUTCOMES = (
     "authenticated",
@@ -26,7 +24,6 @@ VOICE_OUTCOMES = (
 
 def script_voice(contact_id: str, outcome: str) -> None:
     """The simulated provider will answer ``outcome`` for this contact."""
-    use_lambda_path()
     from ivr.adapters.local.simulated_voice import simulated_voice
 
     simulated_voice().script(contact_id, outcome)
@@ -44,7 +41,6 @@ def check_voice_id(option: str, contact_id: str, customer_id: str | None) -> str
     branch (CheckVoiceId has no Error result). ``enrollmentStatus``: Enrolled | NotEnrolled |
     OptedOut. ``fraudDetection`` (watchlists) is not part of the port: error branch.
     """
-    use_lambda_path()
     from ivr import wiring
     from ivr.auth.voice import AudioStream, VoicePolicy, VoiceResult, VoiceSample
     from ivr.core.settings import settings
@@ -67,7 +63,6 @@ def last_code_sent(to: str | None) -> str | None:
     what a scenario's ``- press: otp`` step types."""
     import re
 
-    use_lambda_path()
     from ivr import wiring
     from ivr.core.errors import InvalidPhoneNumberError
     from ivr.core.phone import normalise_e164

@@ -476,7 +476,7 @@ class LocalServer(ThreadingHTTPServer):
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> HttpAnswer:
         from simulator.context import lambda_context
-        from simulator.runtime import load_handler
+        from simulator.lambda_service import load_handler
 
         return http_answer(load_handler(logical_id)(event, lambda_context(logical_id)))
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from deploy.template import function_handlers, load_template, resources_of_type
 from simulator.paths import TEMPLATE
-from simulator.template import function_handlers, load_template, resources_of_type
 
 
 def test_cfn_lint_finds_nothing() -> None:

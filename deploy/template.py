@@ -1,4 +1,7 @@
-"""Reads template.yaml (with CloudFormation's short-form tags) so local resources come from it."""
+"""Reads template.yaml with CloudFormation's short-form tags: one reader, deployer and simulator.
+
+The local contact center builds its tables, secrets and queues from what this returns.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.paths import TEMPLATE
+TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 
 
 class _CfnLoader(yaml.SafeLoader):
