@@ -18,9 +18,9 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
 )
 
 from ivr import wiring
+from ivr.core.observability import logger
+from ivr.core.settings import settings
 from ivr.customers.changes import PoisonRecordError, apply_change, parse_change
-from ivr.observability import logger
-from ivr.settings import settings
 
 # Every record failing is still a partial-batch answer, never a function error: Lambda then
 # retries exactly the failed records (finding of issue 19 for the notification batches too).

@@ -13,10 +13,10 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from ivr import wiring
+from ivr.core.errors import MalformedEventError
+from ivr.core.observability import logger
+from ivr.core.settings import settings
 from ivr.customers.files import FileOutcome, FileResult, import_dropped_file
-from ivr.errors import MalformedEventError
-from ivr.observability import logger
-from ivr.settings import settings
 
 metrics = Metrics()
 

@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from ivr import wiring
+from ivr.core.errors import MalformedEventError
+from ivr.core.observability import logger
 from ivr.customers.files import batch_report_key, fail_file, finish_file
 from ivr.customers.importing import CsvReport, import_customers, rows_from_values
-from ivr.errors import MalformedEventError
-from ivr.observability import logger
 
 
 def _rows(items: list[Any]) -> list[tuple[int, Any]]:

@@ -140,9 +140,9 @@ def import_file(path: Path, *, dry_run: bool, out: IO[str]) -> int:
 
 def show(phone_text: str, *, out: IO[str]) -> int:
     from ivr import wiring
-    from ivr.errors import InvalidPhoneNumberError
-    from ivr.phone import normalise_e164
-    from ivr.settings import settings
+    from ivr.core.errors import InvalidPhoneNumberError
+    from ivr.core.phone import normalise_e164
+    from ivr.core.settings import settings
 
     try:
         phone = normalise_e164(phone_text, settings().default_phone_region)
@@ -178,7 +178,7 @@ def _audit(phone: str, text: str) -> None:
     """An operator's action, kept in the activity table (under ``operator#<phone>``, beside the
     contacts' own events) and said on stderr."""
     from ivr import wiring
-    from ivr.voice import record
+    from ivr.auth.voice import record
 
     line = f"{text} by operator {getpass.getuser()}"
     record(wiring.activity(), f"operator#{phone}", datetime.now(UTC), line)
@@ -187,7 +187,7 @@ def _audit(phone: str, text: str) -> None:
 
 def unlock(phone_text: str, *, out: IO[str]) -> int:
     from ivr import wiring
-    from ivr.auth import unlock_keypad
+    from ivr.auth.keypad import unlock_keypad
 
     phone = _known(phone_text)
     unlock_keypad(phone, store=wiring.auth_store())
@@ -208,9 +208,9 @@ def delete(phone_text: str, *, out: IO[str]) -> int:
 
 def _known(phone_text: str) -> str:
     from ivr import wiring
-    from ivr.errors import InvalidPhoneNumberError
-    from ivr.phone import normalise_e164
-    from ivr.settings import settings
+    from ivr.core.errors import InvalidPhoneNumberError
+    from ivr.core.phone import normalise_e164
+    from ivr.core.settings import settings
 
     try:
         phone = normalise_e164(phone_text, settings().default_phone_region)
@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     except CommandError as failed:
         print(f"ivr customers: {failed}", file=sys.stderr)
         return 1
-    from ivr.errors import IvrError
+    from ivr.core.errors import IvrError
 
     try:
         if args.customers_command == "import":

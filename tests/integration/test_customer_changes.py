@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from ivr.errors import StoreUnavailableError
-from ivr.money import Money
+from ivr.core.errors import StoreUnavailableError
+from ivr.core.money import Money
 
 ANA = "+13125550190"
 
@@ -115,7 +115,7 @@ def test_a_delete_removes_the_customer_keeps_the_payments_and_an_older_change_ca
     dlq: str,
 ) -> None:
     from ivr import wiring
-    from ivr.transactions import PaymentChannel, Transaction, TransactionStatus
+    from ivr.payments.transactions import PaymentChannel, Transaction, TransactionStatus
 
     _deliver(_dms("insert", "2026-12-01T10:00:00Z"))
     at = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)

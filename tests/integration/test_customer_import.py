@@ -11,8 +11,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from ivr.hashing import keyed_hash
-from ivr.money import Money
+from ivr.core.hashing import keyed_hash
+from ivr.core.money import Money
 
 DATA = Path(__file__).parent.parent / "data" / "customers"
 BUCKET = "customer-imports"

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ivr.errors import StoreUnavailableError
+from ivr.core.errors import StoreUnavailableError
 
 
 def _failed(what: str, error: ClientError | BotoCoreError) -> StoreUnavailableError:

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ivr.core.errors import IvrError
 from ivr.customers.records import CustomerProfile, RowRejected, validate_row
-from ivr.errors import IvrError
 
 
 class PoisonRecordError(IvrError):

@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import IO, Protocol
 
+from ivr.core.errors import IvrError
 from ivr.customers.records import (
     COLUMNS,
     REQUIRED,
@@ -30,7 +31,6 @@ from ivr.customers.records import (
     RowRejected,
     validate_row,
 )
-from ivr.errors import IvrError
 
 #: BatchGetItem reads at most 100 keys a request; BatchWriteItem then writes them 25 at a time.
 BATCH_SIZE = 100

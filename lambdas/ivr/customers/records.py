@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.errors import InvalidPhoneNumberError
-from ivr.hashing import keyed_hash, new_salt
-from ivr.money import Money
-from ivr.phone import normalise_e164
+from ivr.core.errors import InvalidPhoneNumberError
+from ivr.core.hashing import keyed_hash, new_salt
+from ivr.core.money import Money
+from ivr.core.phone import normalise_e164
 
 #: The columns a file may carry; ``phone`` and ``name`` are required.
 COLUMNS = (

@@ -1,1 +1,1 @@
-"""DynamoDB: PynamoDB models and stores; ClientError becomes a domain error here."""
+"""The DynamoDB side: PynamoDB models and the stores that map items to domain objects."""

@@ -25,8 +25,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ivr.core.errors import StoreUnavailableError
 from ivr.customers.records import CustomerProfile
-from ivr.errors import StoreUnavailableError
 
 _PROFILE_FIELDS = (
     "first_name",

@@ -1,1 +1,0 @@
-"""The DynamoDB side: PynamoDB models and the stores that map items to domain objects."""
