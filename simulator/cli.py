@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from simulator.customers_cli import register as register_customer_commands
 from simulator.paths import use_lambda_path
 
 DEFAULT_PORT = 8765
@@ -210,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--at", required=True, help="the time the sweep runs, with a UTC offset")
     sweep.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
     sweep.set_defaults(func=_cmd_callbacks_sweep)
+
+    register_customer_commands(commands, DEFAULT_PORT)
 
     flows = commands.add_parser("flows", help="contact flow tools")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True)

@@ -68,6 +68,10 @@ def load(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("call"), dict):
         raise ScenarioError(f"{path}: `call:` is required")
     data.setdefault("name", path.stem)
+    given = data.get("given")
+    if isinstance(given, dict) and given.get("customer_files"):
+        # Files are named relative to the scenario, as a scenario's author sees them.
+        given["customer_files"] = [str(path.parent / f) for f in given["customer_files"]]
     return data
 
 
