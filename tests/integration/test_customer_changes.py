@@ -216,3 +216,52 @@ def test_garbage_events_get_an_empty_batch_answer(dlq: str) -> None:
     for event in (None, [], {"Records": "x"}, {"Records": [None, 3]}):
         answer = customer_changes.lambda_handler(event, lambda_context("changes"))
         assert answer == {"batchItemFailures": []}
+
+
+def test_records_read_from_the_kinesis_stream_apply_in_order(dlq: str) -> None:
+    """The records as the event source mapping reads them from a stream (moto's Kinesis): DMS
+    puts each change with the row's key as the partition key."""
+    import customer_changes
+
+    from simulator.context import lambda_context
+
+    kinesis = boto3.client("kinesis")
+    kinesis.create_stream(StreamName="customer-changes", ShardCount=1)
+    for change in (
+        _dms("insert", "2026-12-01T10:00:00Z"),
+        _dms("update", "2026-12-01T11:00:00Z", balance="42.00"),
+        _dms("update", "2026-12-01T11:00:00Z", balance="42.00"),  # DMS retried: a duplicate
+    ):
+        kinesis.put_record(
+            StreamName="customer-changes", Data=json.dumps(change).encode(), PartitionKey=ANA
+        )
+    shard = kinesis.describe_stream(StreamName="customer-changes")["StreamDescription"]["Shards"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="customer-changes", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    read = kinesis.get_records(ShardIterator=iterator)["Records"]
+    event = {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record["PartitionKey"],
+                    "sequenceNumber": record["SequenceNumber"],
+                    "data": base64.b64encode(record["Data"]).decode(),
+                    "approximateArrivalTimestamp": record[
+                        "ApproximateArrivalTimestamp"
+                    ].timestamp(),
+                },
+                "eventSource": "aws:kinesis",
+                "eventName": "aws:kinesis:record",
+                "eventID": f"{shard['ShardId']}:{record['SequenceNumber']}",
+                "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/customer-changes",
+            }
+            for record in read
+        ]
+    }
+
+    answer = customer_changes.lambda_handler(event, lambda_context("changes"))
+
+    assert len(read) == 3 and answer == {"batchItemFailures": []}
+    assert _ana().balance == Money(4200)
