@@ -70,6 +70,8 @@ class LexTurn:
     intent_state: str | None  # Failed | Fulfilled | InProgress | ReadyForFulfillment | ...
     slots: dict[str, str | None] = field(default_factory=dict)  # interpretedValue per slot
     session_attributes: dict[str, str] = field(default_factory=dict)
+    intent_confidence: float | None = None  # the top interpretation's nluConfidence
+    sentiment: dict[str, str] = field(default_factory=dict)  # Label, Scores.Positive, ...
 
     @property
     def finished(self) -> bool:

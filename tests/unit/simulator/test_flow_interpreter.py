@@ -1061,11 +1061,11 @@ def test_logging_recording_voice_and_streaming_are_kept_on_the_contact() -> None
 
 
 def test_unsupported_action_type_stops_the_call_naming_type_and_block() -> None:
-    flow = flow_json(action("cases", "CreateCase", next_action="bye"))
+    flow = flow_json(action("cases", "SendCarrierPigeon", next_action="bye"))
     record = call(flow)
     assert record.ended == "error"
     assert record.errors == [
-        "unsupported action type 'CreateCase' at main:cases: "
+        "unsupported action type 'SendCarrierPigeon' at main:cases: "
         "the local contact center cannot run this block"
     ]
 
