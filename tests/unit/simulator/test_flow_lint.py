@@ -146,10 +146,12 @@ def test_unknown_action_type_is_reported() -> None:
     assert "main: greet: unknown or unsupported action type 'PlayPrompt'" in messages(flow)
 
 
-def test_missing_error_branch_is_reported() -> None:
+def test_unwired_optional_error_branch_is_a_warning_not_an_error() -> None:
     flow = good_flow()
     find(flow, "lookup")["Transitions"]["Errors"] = []
-    assert messages(flow) == ["main: lookup: has no NoMatchingError error branch"]
+    (problem,) = lint(flow)
+    assert str(problem) == "main: lookup: has no NoMatchingError error branch (warning)"
+    assert not problem.is_error
 
 
 def test_menu_without_timeout_branch_is_reported() -> None:
@@ -284,10 +286,18 @@ def test_lint_paths_reports_a_file_that_is_not_json(tmp_path: Path) -> None:
 
 def test_main_prints_problems_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     flow = good_flow()
-    find(flow, "lookup")["Transitions"]["Errors"] = []
+    errors = find(flow, "menu")["Transitions"]["Errors"]
+    errors[:] = [e for e in errors if e["ErrorType"] != "InputTimeLimitExceeded"]
     (tmp_path / "main.json").write_text(json.dumps(flow))
     assert main([str(tmp_path), "--flow", "PaymentsFlow"]) == 1
-    assert capsys.readouterr().out == "main: lookup: has no NoMatchingError error branch\n"
+    assert capsys.readouterr().out == "main: menu: has no InputTimeLimitExceeded error branch\n"
+
+
+def test_main_passes_a_flow_with_warnings_only(tmp_path: Path) -> None:
+    flow = good_flow()
+    find(flow, "lookup")["Transitions"]["Errors"] = []
+    (tmp_path / "main.json").write_text(json.dumps(flow))
+    assert main([str(tmp_path), "--flow", "PaymentsFlow"]) == 0
 
 
 def test_main_passes_a_clean_directory(tmp_path: Path) -> None:
