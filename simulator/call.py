@@ -106,4 +106,5 @@ def record_as_json(
         "errors": record.errors,
         "whisper": record.whisper,
         "events": record.events,
+        "stand_ins": record.stand_ins,
     }

@@ -94,6 +94,10 @@ class LexBot(Protocol):
     ) -> LexTurn:
         """One caller turn; the session (dialog state) is kept by the emulator per session_id."""
 
+    def knows(self, bot_alias_arn: str) -> bool:
+        """Whether a bot answers to this alias here; a bot that is not ours is the Lex block's
+        error branch, never answered by another bot."""
+
 
 # --- what the contact center around the flow provides ---------------------------------------
 

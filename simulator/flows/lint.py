@@ -433,10 +433,13 @@ def lint_paths(
     known_functions: set[str] | None = None,
     known_bots: set[str] | None = None,
     known_flows: set[str] | None = None,
+    check_flows: bool = True,
 ) -> list[LintProblem]:
-    """Lint flow files (directories mean their *.json); each flow may name the others."""
+    """Lint flow files (directories mean their *.json); each flow may name the others.
+    ``check_flows=False`` leaves flow references unchecked (flows exported from an instance
+    name flows of that instance)."""
     files = _flow_files(paths)
-    flows = {path.stem for path in files} | (known_flows or set())
+    flows = ({path.stem for path in files} | (known_flows or set())) if check_flows else None
     problems: list[LintProblem] = []
     for path in files:
         try:

@@ -219,8 +219,9 @@ def connect_participant_with_lex_bot(ctx: BlockContext, action: Action) -> Outco
             else ("no LexV2Bot.AliasArn (Lex V1 bots are not simulated)")
         )
         return ctx.fail(action, "NoMatchingError", reason)
-    if ctx.lex is None:
-        return ctx.fail(action, "NoMatchingError", f"no Lex bot answers for {alias}")
+    if ctx.lex is None or not ctx.lex.knows(alias):
+        ctx.stand_in(f"unknown Lex bot {alias} (not ours: the Lex block takes its error branch)")
+        return ctx.fail(action, "NoMatchingError", f"no Lex bot here answers for {alias}")
     session = resolve_map(action.mapping("LexSessionAttributes"), ctx.contact)
     opening = prompt_text(ctx, action)
     ctx.say(opening)

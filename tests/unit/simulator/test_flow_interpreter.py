@@ -91,9 +91,13 @@ class FakeRuntime:
 class ScriptedLex:
     """A bot that answers each caller turn with the next scripted LexTurn."""
 
-    def __init__(self, *turns: LexTurn | Exception) -> None:
+    def __init__(self, *turns: LexTurn | Exception, alias_prefix: str = "") -> None:
+        self.alias_prefix = alias_prefix
         self.turns = list(turns)
         self.calls: list[tuple[str, str, str, dict[str, str], str]] = []
+
+    def knows(self, bot_alias_arn: str) -> bool:
+        return bot_alias_arn.startswith(self.alias_prefix)
 
     def recognize_text(
         self,
@@ -104,6 +108,8 @@ class ScriptedLex:
         input_mode: Literal["Speech", "DTMF", "Text"] = "Speech",
     ) -> LexTurn:
         self.calls.append((bot_alias_arn, session_id, text, dict(session_attributes), input_mode))
+        if not self.knows(bot_alias_arn):
+            raise LookupError(bot_alias_arn)
         turn = self.turns.pop(0)
         if isinstance(turn, Exception):
             raise turn
