@@ -10,6 +10,7 @@ from typing import Any
 from simulator.flow_check import flow_reference_name
 from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
 from simulator.flows.interpreter import CallListener
+from simulator.flows.services import LocalServices
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
 from simulator.ports import Caller
@@ -43,6 +44,8 @@ class CallSetup:
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
+    #: The stand-ins' data (given.profiles, cases, views, third_party, outbound).
+    services: LocalServices = field(default_factory=LocalServices)
 
 
 def place_call(
@@ -88,6 +91,7 @@ def place_call(
             lex,
             clock,
             listener=tell,
+            services=setup.services,
         )
 
 

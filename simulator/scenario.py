@@ -19,6 +19,7 @@ import yaml
 from simulator.call import CallSetup, place_call, record_as_json
 from simulator.callbacks import check_callback_expectations, seed_callbacks
 from simulator.flows import CallRecord
+from simulator.flows.services import LocalServices
 from simulator.payment_expect import check_payment_expectations
 from simulator.people import ScriptedCaller
 from simulator.runtime import QueueState
@@ -84,6 +85,8 @@ def _setup(call: dict[str, Any]) -> CallSetup:
         queue=QueueState(
             wait_seconds=float(queue.get("wait_seconds", 30)),
             agents_available=int(available) if not isinstance(available, bool) else int(available),
+            contacts_in_queue=int(queue.get("contacts_in_queue", 0)),
+            max_contacts=None if queue.get("max_contacts") is None else int(queue["max_contacts"]),
         ),
         voice=_VOICE[voice],
         open_hours=bool(call.get("open_hours", True)),
@@ -130,6 +133,10 @@ def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
 
     use_lambda_path()
     setup = _setup(scenario["call"])
+    try:
+        setup.services = LocalServices.from_given(scenario.get("given") or {})
+    except ValueError as bad:
+        raise ScenarioError(str(bad)) from None
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number
     with fresh_aws():

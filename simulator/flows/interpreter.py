@@ -69,6 +69,17 @@ class _NobodyOnTheLine:
         return Hangup()
 
 
+class _NoVoiceLine:
+    """A chat or task contact waiting in a queue: the customer-queue flow's prompts and key
+    requests reach nobody, so each request simply times out."""
+
+    def hear(self, text: str) -> None:
+        """Not played: the contact has no voice line."""
+
+    def next_input(self, request: InputRequest) -> Silence:
+        return Silence(request.timeout_seconds)
+
+
 class _AgentSide:
     """The listener of a whisper flow: the agent hears it, and says nothing back."""
 
@@ -153,6 +164,9 @@ class Run:
         if self.contact.channel == "TASK":
             self.stand_in("a TASK contact has no participant: prompts are not played")
             return
+        if isinstance(self.caller, _NoVoiceLine):
+            self.note("unheard", f"{self.contact.channel} contact: not played: {text}")
+            return
         self.caller.hear(text)
         self.record.prompts.append(text)
         self.note(kind, text)
@@ -219,7 +233,7 @@ class Run:
         nothing, so their flow runs with nobody on the line."""
         seconds = self._queue_wait() if hook == "CustomerQueue" else self.contact.hold_seconds
         on_line = self.contact.channel == "VOICE"
-        sub = self._sub_run(self.caller if on_line else _NobodyOnTheLine())
+        sub = self._sub_run(self.caller if on_line else _NoVoiceLine())
         sub.queue_deadline = self.clock.now() + timedelta(seconds=seconds)
         self.note("queue", f"{hook} flow {flow_name} runs for about {seconds:g} s")
         sub.run(flow_name)
@@ -282,7 +296,7 @@ class Run:
         call has ended, with nobody left on the line; its blocks join this call's record."""
         if self.record.ended not in {"hangup", "disconnected"}:
             return  # with an agent (or in a queue) the call goes on; its end is not simulated
-        if isinstance(self.caller, _AgentSide | _NobodyOnTheLine):
+        if isinstance(self.caller, _AgentSide | _NobodyOnTheLine | _NoVoiceLine):
             return  # a side flow (a whisper, the disconnect flow itself) ending is not the call's
         flow_name = self.contact.event_hooks.pop("CustomerRemaining", None)
         if flow_name is None:
@@ -387,6 +401,9 @@ class Run:
 
     def _return(self, action: Action, _: str) -> Action:
         frame = self.frame
+        if frame.return_to is None and frame.flow.flow_type == "MODULE":
+            self.note("end", f"{self.where(action)}: the module returned")
+            raise CallEnded("returned")  # a module run on its own (ivr call --flow)
         if frame.return_to is None:
             raise FlowStop(f"{self.where(action)}: EndFlowModuleExecution outside a flow module")
         self.stack.pop()

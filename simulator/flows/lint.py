@@ -381,11 +381,12 @@ def _can_hold_card_data(action: Action) -> bool:
     return not too_short or bool(_CARD_WORDS.search(named))
 
 
-def _check_attribute_copies(action: Action, found: _Findings) -> None:
+def _check_attribute_copies(action: Action, found: _Findings, *, card_capture: bool) -> None:
     if action.type != "UpdateContactAttributes":
         return
     for key, value in action.mapping("Attributes").items():
-        if "$.StoredCustomerInput" in f"{key} {value}":
+        card_data = card_capture or bool(_CARD_WORDS.search(str(key)))
+        if card_data and "$.StoredCustomerInput" in f"{key} {value}":
             found.add(
                 action.identifier,
                 f"copies $.StoredCustomerInput into attribute {key!r}: attributes are kept in "
@@ -412,11 +413,19 @@ def lint_flow(
     _check_targets(flow, found)
     _check_reachable(flow, found)
     known = _Known(known_functions, known_bots, known_flows)
+    # Copying stored input into attributes matters only where a capture can hold card data
+    # (a one-digit survey answer kept as an attribute is what attributes are for).
+    card_capture = any(
+        a.type == "GetParticipantInput"
+        and a.param("StoreInput") == "True"
+        and _can_hold_card_data(a)
+        for a in flow.actions.values()
+    )
     for action in flow.actions.values():
         _check_wiring(action, found)
         _check_references(action, known, found)
         _check_stored_input(action, found)
-        _check_attribute_copies(action, found)
+        _check_attribute_copies(action, found, card_capture=card_capture)
     return found.problems
 
 

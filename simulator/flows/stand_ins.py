@@ -209,7 +209,7 @@ def update_case(ctx: BlockContext, action: Action) -> Outcome:
 def create_task(ctx: BlockContext, action: Action) -> Outcome:
     """Creates a task contact (recorded, not run); its id goes to $.Task.ContactId."""
     ctx.stand_in("Tasks (local stand-in: tasks are recorded, their flow is not run)")
-    name = resolved(action, "Name", ctx.contact)
+    name = substitute(action.param("Name") or "", ctx.contact)
     target = resolved(action, "ContactFlowId", ctx.contact) or resolved(
         action, "QueueId", ctx.contact
     )
@@ -218,7 +218,7 @@ def create_task(ctx: BlockContext, action: Action) -> Outcome:
     task = {
         "ContactId": str(uuid.uuid4()),
         "Name": name,
-        "Description": resolved(action, "Description", ctx.contact),
+        "Description": substitute(action.param("Description") or "", ctx.contact),
         "Target": target,
         "ScheduledTime": resolved(action, "ScheduledTime", ctx.contact),
     }
