@@ -44,6 +44,8 @@ class CallSetup:
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
+    #: How long the agent holds the customer once connected (the CustomerHold flow's time).
+    agent_hold_seconds: float = 0.0
     #: The stand-ins' data (given.profiles, cases, views, third_party, outbound).
     services: LocalServices = field(default_factory=LocalServices)
 
@@ -67,6 +69,7 @@ def place_call(
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
     contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
+    contact.hold_seconds = setup.agent_hold_seconds
     from simulator.paths import use_lambda_path
 
     use_lambda_path()

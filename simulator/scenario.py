@@ -91,6 +91,7 @@ def _setup(call: dict[str, Any]) -> CallSetup:
         voice=_VOICE[voice],
         open_hours=bool(call.get("open_hours", True)),
         faults={str(k): str(v) for k, v in (call.get("faults") or {}).items()},
+        agent_hold_seconds=float(call.get("agent_hold_seconds", 0)),
     )
 
 
