@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--from", dest="caller", help="caller number for an interactive call")
     _voice_option(call)
     call.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
-    from simulator.flow_runner import add_flow_call_options
+    from simulator.flow_cli import add_flow_call_options
 
     add_flow_call_options(call)
     call.set_defaults(func=_cmd_call)

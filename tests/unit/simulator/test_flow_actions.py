@@ -714,3 +714,10 @@ def test_every_block_started_is_told_to_the_observer() -> None:
     started: list[str] = []
     call(flow("main", say("hi", "Hi.")), started=started)
     assert started == ["main:hi", "main:bye"]
+
+
+def test_given_data_for_the_stand_ins_is_checked() -> None:
+    with pytest.raises(ValueError, match="third_party"):
+        LocalServices.from_given({"third_party": {"+13125550177": "maybe"}})
+    with pytest.raises(ValueError, match="outbound"):
+        LocalServices.from_given({"outbound": "Answered"})
