@@ -93,7 +93,7 @@ class Invocation(TypedDict):
 class Event(TypedDict):
     t: str  # virtual time, ISO 8601
     kind: str  # prompt, bot, whisper, input, silence, hangup, lambda, lex, flow, branch, wait,
-    # attributes, queue, callback, error, end
+    # attributes, queue, callback, error, end, stand-in, unheard (a chat/task contact's prompt)
     text: str
 
 
@@ -110,7 +110,10 @@ class CallbackRequest:
 class CallRecord:
     """What a listener, a test or a coverage report needs to know about one call.
 
-    ``ended`` is ``disconnected``, ``hangup``, ``queue:<queue>`` or ``error``. ``inputs`` holds
+    ``ended`` is ``disconnected``, ``hangup``, ``queue:<queue>``, ``agent:<agent>``,
+    ``transferred:<number>`` (a third-party transfer that does not come back), ``answered`` (a
+    customer-queue or hold flow run on its own, when the agent picks up), ``returned`` (a flow
+    module run on its own) or ``error``. ``inputs`` holds
     what the caller said, and keypad digits masked as one ``•`` per digit, except a single key
     pressed at a menu (a GetParticipantInput that does not store input): card numbers, PINs and
     dates of birth never reach a transcript, while "pressed 2" stays readable.
