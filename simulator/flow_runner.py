@@ -20,11 +20,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from simulator.flows import CallRecord, Contact, FlowLibrary, VirtualClock
+import yaml
+
+from simulator.call import record_as_json
+from simulator.flow_check import lint_repository
+from simulator.flows import CallRecord, Contact, FlowLibrary, VirtualClock, lint_paths
 from simulator.flows.handlers import EXPORT_NAMES, GROUPS, LOCAL_BEHAVIOUR
 from simulator.flows.interpreter import Run
 from simulator.flows.model import FlowFormatError, load_flow
 from simulator.flows.services import LocalServices
+from simulator.lex import LexEmulator
+from simulator.paths import LEX_BOTS
 from simulator.ports import (
     CallerInput,
     Digits,
@@ -152,9 +158,6 @@ class StubbedLex:
     ) -> LexTurn:
         answer = _stub(self.stubs, bot_alias_arn)
         if isinstance(answer, str):  # mapped to a bot in lex_bots/, without its code hook
-            from simulator.lex import LexEmulator
-            from simulator.paths import LEX_BOTS
-
             self._name(f"Lex bot {bot_alias_arn} answered by {answer} from lex_bots/")
             bot = LexEmulator(LEX_BOTS, self.clock.now, aliases={bot_alias_arn: answer})
             return bot.recognize_text(bot_alias_arn, session_id, text, session_attributes)
@@ -277,8 +280,6 @@ def run_flow_call(request: FlowCall) -> CallRecord:
 
 
 def flow_call(args: argparse.Namespace) -> FlowCall:
-    import yaml
-
     given = yaml.safe_load(args.given.read_text(encoding="utf-8")) if args.given else {}
     return FlowCall(
         flow=args.flow,
@@ -306,8 +307,6 @@ def actions_command() -> int:
 def lint_command(paths: Iterable[Path]) -> int:
     """`ivr flows lint [PATH ...]`: the repository's flows against template.yaml and lex_bots/,
     or any flow files and directories (their references are not checked)."""
-    from simulator.flows import lint_paths
-
     paths = list(paths)
     if paths:
         missing = [str(p) for p in paths if not p.exists()]
@@ -317,8 +316,6 @@ def lint_command(paths: Iterable[Path]) -> int:
         problems = lint_paths(paths, check_flows=False)
         where = ", ".join(str(p) for p in paths)
     else:
-        from simulator.flow_check import lint_repository
-
         problems = lint_repository()
         where = "contact_flows/"
     for problem in problems:
@@ -330,8 +327,6 @@ def lint_command(paths: Iterable[Path]) -> int:
 
 def call_command(request: FlowCall, *, as_json: bool) -> int:
     """`ivr call --flow PATH`: run the flow, print what happened; exit 1 if the run broke."""
-    from simulator.call import record_as_json
-
     try:
         record = run_flow_call(request)
     except (FlowFormatError, KeyError, ValueError, OSError) as bad:
