@@ -353,6 +353,50 @@ def _check_references(action: Action, known: _Known, found: _Findings) -> None:
 # --- card data (PCI DSS) --------------------------------------------------------------------------
 
 
+def _static_number(action: Action, name: str) -> int | None | str:
+    """A parameter's whole-number value; "dynamic" when it is one JSONPath; None when absent."""
+    value = action.param(name)
+    if value is None or value == "":
+        return None
+    if is_jsonpath(value):
+        return "dynamic"
+    return int(value) if value.strip().isdigit() else -1
+
+
+def _check_range(
+    action: Action, name: str, low: int, high: int, found: _Findings, *, dynamic: bool
+) -> None:
+    value = _static_number(action, name)
+    if value == "dynamic" and not dynamic:
+        found.add(action.identifier, f"{name} must be set statically")
+    elif isinstance(value, int) and not low <= value <= high:
+        found.add(action.identifier, f"{name} must be a whole number from {low} to {high}")
+
+
+def _check_parameters(action: Action, found: _Findings) -> None:
+    """Parameter limits from each action's reference page (APIReference/<group>-<action>.html)."""
+    if action.type == "InvokeLambdaFunction":
+        # "Must be greater than 0, no larger than 8, and an integer. Must be set statically."
+        _check_range(action, "InvocationTimeLimitSeconds", 1, 8, found, dynamic=False)
+    elif action.type == "Loop":
+        # flow-control-actions-loop: LoopCount 0-100
+        _check_range(action, "LoopCount", 0, 100, found, dynamic=True)
+    elif action.type == "Wait":
+        # flow-control-actions-wait: TimeoutSeconds is at most 604800 s, seven days
+        _check_range(action, "TimeoutSeconds", 1, 604800, found, dynamic=True)
+    elif action.type == "TransferParticipantToThirdParty":
+        # "between 0 and 600 (inclusive) ... statically or as a single valid JSONPath"; the DTMF
+        # digits are "50 or fewer characters chosen from numeric digits, comma, asterisk, and
+        # pound sign"
+        _check_range(action, "ThirdPartyConnectionTimeoutSeconds", 0, 600, found, dynamic=True)
+        digits = action.param("ThirdPartyDTMFDigits") or ""
+        if not is_jsonpath(digits) and (len(digits) > 50 or set(digits) - set("0123456789,*#")):
+            found.add(action.identifier, "ThirdPartyDTMFDigits must be 50 or fewer of 0-9 , * #")
+    elif action.type == "MessageParticipantIteratively" and not action.parameters.get("Messages"):
+        # participant-actions-messageparticipantiteratively: Messages is required
+        found.add(action.identifier, "Messages must list at least one message")
+
+
 def _check_stored_input(action: Action, found: _Findings) -> None:
     if action.type != "GetParticipantInput" or action.param("StoreInput") != "True":
         return
@@ -425,6 +469,7 @@ def lint_flow(
         _check_wiring(action, found)
         _check_references(action, known, found)
         _check_stored_input(action, found)
+        _check_parameters(action, found)
         _check_attribute_copies(action, found, card_capture=card_capture)
     return found.problems
 

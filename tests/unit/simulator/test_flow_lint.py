@@ -305,3 +305,62 @@ def test_main_passes_a_clean_directory(tmp_path: Path) -> None:
     assert (
         main([str(tmp_path), "--function", "CallerLookupFunction", "--flow", "PaymentsFlow"]) == 0
     )
+
+
+def test_lambda_time_limit_outside_one_to_eight_seconds_is_reported() -> None:
+    flow = good_flow()
+    find(flow, "lookup")["Parameters"]["InvocationTimeLimitSeconds"] = "9"
+    assert messages(flow) == [
+        "main: lookup: InvocationTimeLimitSeconds must be a whole number from 1 to 8"
+    ]
+    find(flow, "lookup")["Parameters"]["InvocationTimeLimitSeconds"] = "$.Attributes.limit"
+    assert messages(flow) == ["main: lookup: InvocationTimeLimitSeconds must be set statically"]
+
+
+def test_identifier_with_a_character_connect_forbids_is_reported() -> None:
+    flow = good_flow()
+    find(flow, "bye")["Identifier"] = "bye:now"
+    for action in flow["Actions"]:
+        for branch in action["Transitions"].get("Errors", []):
+            branch["NextAction"] = (
+                "bye:now" if branch["NextAction"] == "bye" else branch["NextAction"]
+            )
+        if action["Transitions"].get("NextAction") == "bye":
+            action["Transitions"]["NextAction"] = "bye:now"
+    assert messages(flow) == ["main: bye:now: Identifier has characters Connect forbids: :"]
+
+
+def test_reserved_identifier_is_reported() -> None:
+    flow = good_flow()
+    flow["Actions"].append({**copy.deepcopy(find(flow, "bye")), "Identifier": "constructor"})
+    assert "main: constructor: Identifier is a name Connect forbids" in messages(flow)
+
+
+def test_a_one_digit_stored_answer_is_not_card_data() -> None:
+    flow = good_flow()
+    find(flow, "menu").update(
+        Parameters={
+            "Text": "Rate us from 1 to 5.",
+            "StoreInput": "True",
+            "InputValidation": {"CustomValidation": {"MaximumLength": "1"}},
+        },
+        Transitions={
+            "NextAction": "transfer",
+            "Errors": [{"ErrorType": "NoMatchingError", "NextAction": "bye"}],
+        },
+    )
+    assert lint(flow) == []
+
+
+def test_a_loop_of_prompts_needs_no_next_action() -> None:
+    flow = good_flow()
+    find(flow, "greet")["Transitions"]["NextAction"] = "hold"
+    flow["Actions"].append(
+        {
+            "Identifier": "hold",
+            "Type": "MessageParticipantIteratively",
+            "Parameters": {"Messages": [{"Text": "Please hold."}]},
+            "Transitions": {},
+        }
+    )
+    assert [str(p) for p in lint(flow) if p.action == "hold"] == []
