@@ -200,6 +200,8 @@ class Run:
         """Run an event-hook flow. AgentWhisper (and AgentHold) play to the agent: their prompts
         go to ``whisper``. CustomerQueue and CustomerHold play to the caller while they wait."""
         if hook in CUSTOMER_HOOKS:
+            if self.queue_deadline is not None:
+                return None  # already in the queue flow: a transfer there just moves the contact
             return self._run_customer_hook(hook, flow_name)
         agent = _AgentSide()
         sub = self._sub_run(agent)

@@ -721,3 +721,14 @@ def test_given_data_for_the_stand_ins_is_checked() -> None:
         LocalServices.from_given({"third_party": {"+13125550177": "maybe"}})
     with pytest.raises(ValueError, match="outbound"):
         LocalServices.from_given({"outbound": "Answered"})
+
+
+def test_a_transfer_from_the_queue_flow_moves_the_contact_without_starting_it_again() -> None:
+    moving = flow(
+        "queue",
+        block("other", "UpdateContactTargetQueue", {"QueueId": "Overflow"}, next_action="move"),
+        block("move", "TransferContactToQueue", errors={"NoMatchingError": "bye"}),
+    )
+    record = call(inbound(("CustomerQueue", "queue")), moving)
+    assert record.ended == "queue:Overflow"
+    assert record.blocks.count("queue:move") == 1
