@@ -161,7 +161,7 @@ class Run:
         """Play ``text`` to the caller; an empty prompt (an unknown JSONPath) plays nothing."""
         if not text.strip():
             return
-        if self.contact.channel == "TASK":
+        if self.contact.channel == "TASK" and not isinstance(self.caller, _AgentSide):
             self.stand_in("a TASK contact has no participant: prompts are not played")
             return
         if isinstance(self.caller, _NoVoiceLine):
