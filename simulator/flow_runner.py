@@ -45,6 +45,8 @@ from simulator.runtime import QueueState
 
 _FUNCTION_ARN = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:(?P<name>[\w-]+)")
 _PLACEHOLDER = re.compile(r"^\$\{(?P<name>[A-Za-z0-9]+?)(?:\.Arn)?\}$")
+#: Deploy-time placeholders public sample projects fill in: {{RulesEngineFunctionArn}}.
+_MUSTACHE = re.compile(r"^\{\{\s*(?P<name>[\w.-]+)\s*\}\}$")
 #: The number a --flow call comes from and the one it dials (valid fictional numbers).
 CALLER_NUMBER = "+13125550142"
 SYSTEM_NUMBER = "+13125550199"
@@ -74,7 +76,7 @@ def load_stubs(path: Path | None) -> dict[str, Any]:
 
 def _short_names(reference: str) -> list[str]:
     names = [reference]
-    for pattern in (_FUNCTION_ARN, _PLACEHOLDER):
+    for pattern in (_FUNCTION_ARN, _PLACEHOLDER, _MUSTACHE):
         match = pattern.match(reference)
         if match:
             names.append(match.group("name"))

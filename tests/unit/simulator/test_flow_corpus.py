@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from simulator.cli import main
+from simulator.flow_runner import StubRuntime
 from simulator.flows.handlers import SUPPORTED_ACTION_TYPES
+from simulator.ports import LambdaInvocationError
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 CORPUS = FLOWS / "corpus"
@@ -170,3 +172,23 @@ def test_flows_lint_without_paths_checks_the_repository(
     code, out = run_cli(capsys, "flows", "lint")
     assert code == 0
     assert out.strip() == "0 error(s), 0 warning(s) in contact_flows/"
+
+
+def test_a_stub_keyed_by_function_name_answers_a_json_lambda(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, record = flow_call(capsys, CORPUS / "after_hours_voicemail.json", "--stubs", str(STUBS))
+    assert "Thanks, your message is saved." in record["prompts"]
+    (arn,) = lambda_arns(CORPUS / "voicemail_module.json")
+    assert record["stand_ins"] == [f"stubbed Lambda {arn}"]
+
+
+def test_a_stub_for_a_deploy_time_placeholder_answers_it() -> None:
+    runtime = StubRuntime({"SurveyFunctionArn": {"ok": "yes"}, "Broken": "error"})
+    assert runtime.invoke_lambda("{{SurveyFunctionArn}}", {}, 8) == {"ok": "yes"}
+    with pytest.raises(LambdaInvocationError):
+        runtime.invoke_lambda("${Broken.Arn}", {}, 8)
+    assert runtime.named == [
+        "stubbed Lambda {{SurveyFunctionArn}}",
+        "stubbed Lambda ${Broken.Arn} (fails)",
+    ]
