@@ -732,3 +732,12 @@ def test_a_transfer_from_the_queue_flow_moves_the_contact_without_starting_it_ag
     record = call(inbound(("CustomerQueue", "queue")), moving)
     assert record.ended == "queue:Overflow"
     assert record.blocks.count("queue:move") == 1
+
+
+@pytest.mark.parametrize("type_", ["UpdateRoutingCriteria", "UpdateContactRoutingCriteria"])
+def test_routing_criteria_without_steps_take_the_error_branch(type_: str) -> None:
+    criteria = block("criteria", type_, {"RoutingCriteria": {"Steps": []}}, next_action="bye",
+                     errors={"NoMatchingError": "sorry"})  # fmt: skip
+    record = call(flow("main", criteria, say("sorry", "Sorry.")))
+    assert heard(record) == ["Sorry."]
+    assert "RoutingCriteria.Steps must list a step" in record.errors[0]
