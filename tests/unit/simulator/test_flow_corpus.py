@@ -192,3 +192,27 @@ def test_a_stub_for_a_deploy_time_placeholder_answers_it() -> None:
         "stubbed Lambda {{SurveyFunctionArn}}",
         "stubbed Lambda ${Broken.Arn} (fails)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "ended"),
+    [
+        ("queue_transfer", "queue:TransferQueue"),
+        ("agent_transfer", "agent:TransferAgent"),
+        ("customer_queue", "answered"),
+        ("customer_hold", "answered"),
+        ("survey_module", "returned"),
+    ],
+)
+def test_the_export_type_decides_how_a_flow_runs_on_its_own(
+    name: str, ended: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, record = flow_call(capsys, CORPUS / f"{name}.json")
+    assert record["ended"] == ended
+
+
+def test_a_queue_transfer_flow_uses_the_queue_given_on_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, record = flow_call(capsys, CORPUS / "queue_transfer.json", "--queue", "Billing")
+    assert record["ended"] == "queue:Billing"
