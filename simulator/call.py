@@ -11,6 +11,7 @@ from typing import Any
 from simulator.flow_check import flow_reference_name
 from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
 from simulator.flows.interpreter import CallListener
+from simulator.flows.services import LocalServices
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
 from simulator.ports import Caller
@@ -44,6 +45,10 @@ class CallSetup:
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
+    #: How long the agent holds the customer once connected (the CustomerHold flow's time).
+    agent_hold_seconds: float = 0.0
+    #: The stand-ins' data (given.profiles, cases, views, third_party, outbound).
+    services: LocalServices = field(default_factory=LocalServices)
     #: An outbound call (a dialled callback): the dialer's contact id and the attributes it set.
     initiation_method: str = "INBOUND"
     contact_id: str | None = None
@@ -77,10 +82,9 @@ def place_call(
         initiation_method=setup.initiation_method,
         attributes=dict(setup.attributes),
     )
-    from simulator.paths import use_lambda_path
+    contact.hold_seconds = setup.agent_hold_seconds
 
-    use_lambda_path()
-    from ivr import clock as handler_clock  # the handlers see the call's virtual time
+    from ivr.core import clock as handler_clock  # the handlers see the call's virtual time
 
     runtime.contact_id = contact.contact_id
     script_voice(contact.contact_id, setup.voice)  # what the simulated voice provider answers
@@ -101,6 +105,7 @@ def place_call(
             lex,
             clock,
             listener=tell,
+            services=setup.services,
         )
 
 
@@ -119,4 +124,5 @@ def record_as_json(
         "errors": record.errors,
         "whisper": record.whisper,
         "events": record.events,
+        "stand_ins": record.stand_ins,
     }

@@ -11,45 +11,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from simulator.customers_cli import register as register_customer_commands
+from simulator.paths import use_lambda_path
+
 DEFAULT_PORT = 8765
 DEFAULT_WEB_PORT = 8080
-
-
-def start_local_stack(port: int, *, verbose: bool = False, keep: bool = False) -> Any:
-    """Embedded DynamoDB (moto server) on 127.0.0.1:port with the tables and sample data; fresh
-    every time, or with ``keep`` the tables saved by the last `ivr run --keep`."""
-    import boto3
-
-    from simulator.cli_output import route_handler_logs
-    from simulator.kept_state import load_state
-    from simulator.local_aws import apply_environment, create_resources, start_server
-    from simulator.paths import use_lambda_path
-    from simulator.running_stack import outbox_path, require_free, state_path
-    from simulator.seed import load_given, sample_data
-
-    require_free(port, "embedded DynamoDB", "--port (make: DYNAMODB_PORT=...)")
-    endpoint = f"http://127.0.0.1:{port}"
-    print(f"[start 1/3] embedded DynamoDB (moto server) on {endpoint}", flush=True)
-    server = start_server(port)
-    apply_environment(endpoint)
-    outbox = outbox_path(port)
-    outbox.parent.mkdir(exist_ok=True)
-    if not keep:
-        outbox.unlink(missing_ok=True)
-    os.environ["LOCAL_OUTBOX_PATH"] = str(outbox)
-    route_handler_logs(verbose)
-    use_lambda_path()
-    print("[start 2/3] tables, queues and secrets from template.yaml", flush=True)
-    session = boto3.session.Session()
-    create_resources(session)
-    saved = state_path(port)
-    if keep and saved.exists():
-        count = load_state(session, saved)
-        print(f"[start 3/3] kept state: {count} item(s) from {saved}", flush=True)
-    else:
-        phones = load_given(sample_data())
-        print(f"[start 3/3] fresh sample data; sample callers: {', '.join(phones)}", flush=True)
-    return server
 
 
 def greeting_for(customer_number: str | None) -> list[str]:
@@ -83,9 +49,6 @@ def interactive_call(caller_number: str | None, voice: str = "authenticated") ->
 def _input_showing_texts() -> Callable[[str], str]:
     """input(), after showing the text messages the call sent since the last prompt: the
     caller's phone, so a person can type the one-time code the IVR texted them."""
-    from simulator.paths import use_lambda_path
-
-    use_lambda_path()
     from ivr import wiring
 
     seen = len(wiring.local_outbox().messages())
@@ -107,6 +70,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     127.0.0.1; with --terminal, a call in this terminal as well."""
     import threading
 
+    from simulator.local_stack import start_local_stack
     from simulator.running_stack import (
         WEB_MOVER,
         remove_marker,
@@ -174,6 +138,7 @@ def _stack_for(args: argparse.Namespace) -> Any:
     """The running `make run` stack on --port (attached: None), else a stack of this command's own
     (its moto server, to stop at the end)."""
     from simulator.cli_output import route_handler_logs
+    from simulator.local_stack import start_local_stack
     from simulator.running_stack import attach, attach_or_require_free
 
     running = attach_or_require_free(args.port)
@@ -197,6 +162,10 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def _cmd_call(args: argparse.Namespace) -> int:
+    if args.flow:
+        from simulator.flow_runner import call_command, flow_call
+
+        return call_command(flow_call(args), as_json=args.json)
     if args.scenario:
         return _run_scenarios(args.scenario, as_json=args.json, verbose=args.verbose)
     from simulator.running_stack import WEB_MOVER, port_taken, require_free
@@ -254,13 +223,15 @@ def _run_scenarios(paths: list[Path], *, as_json: bool, verbose: bool = False) -
 
 
 def _cmd_flows_lint(args: argparse.Namespace) -> int:
-    from simulator.flow_check import lint_repository
+    from simulator.flow_runner import lint_command
 
-    problems = lint_repository()
-    for problem in problems:
-        print(problem)
-    print(f"{len(problems)} problem(s) in contact_flows/")
-    return 1 if problems else 0
+    return lint_command(args.paths)
+
+
+def _cmd_flows_actions(args: argparse.Namespace) -> int:
+    from simulator.flow_runner import actions_command
+
+    return actions_command()
 
 
 def _cmd_callbacks_sweep(args: argparse.Namespace) -> int:
@@ -329,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"portal port when no `ivr run` is up (default {DEFAULT_WEB_PORT}, else a free one)",
     )
     _verbose_option(call)
+    from simulator.flow_cli import add_flow_call_options
+
+    add_flow_call_options(call)
     call.set_defaults(func=_cmd_call)
 
     lookup = commands.add_parser("lookup", help="greet one caller through the inbound flow")
@@ -345,10 +319,15 @@ def build_parser() -> argparse.ArgumentParser:
     _verbose_option(sweep)
     sweep.set_defaults(func=_cmd_callbacks_sweep)
 
+    register_customer_commands(commands, DEFAULT_PORT)
+
     flows = commands.add_parser("flows", help="contact flow tools")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True)
-    lint = flow_commands.add_parser("lint", help="check every flow in contact_flows/")
+    lint = flow_commands.add_parser("lint", help="check contact_flows/, or the flows named")
+    lint.add_argument("paths", nargs="*", type=Path, help="flow files or directories")
     lint.set_defaults(func=_cmd_flows_lint)
+    actions = flow_commands.add_parser("actions", help="the action types the simulator runs")
+    actions.set_defaults(func=_cmd_flows_actions)
     from deploy.cli import add_commands
 
     add_commands(flow_commands)
@@ -368,6 +347,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    use_lambda_path()  # the one place the local contact center puts lambdas/ on sys.path
     from simulator.running_stack import PortBusyError
 
     args = build_parser().parse_args(argv)

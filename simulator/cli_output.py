@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 
-#: Powertools reads these when its Logger is made (ivr.observability, at import).
+#: Powertools reads these when its Logger is made (ivr.core.observability, at import).
 _OFF = "CRITICAL"
 _VERBOSE = "INFO"
 
@@ -25,7 +25,7 @@ def route_handler_logs(verbose: bool) -> None:
     from simulator.paths import use_lambda_path
 
     use_lambda_path()
-    from ivr.observability import logger
+    from ivr.core.observability import logger
 
     logger.setLevel(_VERBOSE if verbose else _OFF)
     for handler in logging.getLogger(logger.name).handlers:

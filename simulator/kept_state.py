@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from deploy.template import resources_of_type
 from simulator.local_aws import table_definitions
-from simulator.template import resources_of_type
 
 #: BatchWriteItem's limit per request.
 _BATCH = 25

@@ -12,15 +12,15 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from simulator.call import CallSetup, place_call
+from simulator.callbacks import OUTBOUND_FLOW, sweep_summary
 from simulator.flows import Contact, Event, VirtualClock
+from simulator.ports import Hangup
 from simulator.web.agents import LocalAgents, LocalQueue, QueuedContact
 from simulator.web.hub import EventHub
 from simulator.web.phone import Arrival, CallState, WebCaller, line_topic
-
-if TYPE_CHECKING:
-    from simulator.call import CallSetup
 
 AGENT_TOPIC = "agent"
 #: A dialled callback rings this long (real seconds, before scaling) before it counts as missed.
@@ -100,8 +100,6 @@ class LocalContactCenter:
         state = CallState(str(uuid.uuid4()), number, voice)
         caller = self._take_line(state)
         self.hub.publish(line_topic(number), "call", state.as_json())
-        from simulator.call import CallSetup
-
         self._start(caller, CallSetup(number, self.now(), voice=voice))
         return state
 
@@ -123,8 +121,6 @@ class LocalContactCenter:
         worker.start()
 
     def _run_call(self, caller: WebCaller, setup: CallSetup) -> None:
-        from simulator.call import place_call
-
         state = caller.state
 
         def listen(event: Event, contact: Contact) -> None:
@@ -190,8 +186,6 @@ class LocalContactCenter:
     def answer(self, number: str) -> CallState:
         """The person answers the ringing web phone: the outbound flow runs with the dialler's
         attributes (who, when, which queue), then the call waits for an agent."""
-        from simulator.call import CallSetup
-        from simulator.callbacks import OUTBOUND_FLOW
 
         with self._lock:
             dialled = self._ringing.pop(number, None)
@@ -218,9 +212,9 @@ class LocalContactCenter:
     def sweep(self, at: datetime | None = None) -> dict[str, Any]:
         """Run the callback sweeper as its schedule would at ``at`` (default: the center's now);
         every number it dials rings."""
-        from ivr import clock, wiring
-        from ivr.callbacks import sweep_due_callbacks
-        from simulator.callbacks import sweep_summary
+        from ivr import wiring
+        from ivr.callbacks.service import sweep_due_callbacks
+        from ivr.core import clock
 
         moment = at or self.now()
         dialer = RingingDialer(self)
@@ -256,8 +250,6 @@ class LocalContactCenter:
             with self._lock:
                 if self._holders.get(number, 0):
                     return
-            from simulator.ports import Hangup
-
             with contextlib.suppress(NoCallError):
                 self.caller_input(number, Hangup())
 
@@ -288,8 +280,6 @@ class LocalContactCenter:
         if caller is not None:
             caller.give(arrival)
             return
-        from simulator.ports import Hangup
-
         if isinstance(arrival, Hangup) and self._decline(number):
             return
         if (
@@ -384,8 +374,6 @@ class LocalContactCenter:
         self._stopping.set()
         with self._lock:
             callers = list(self._callers.values())
-        from simulator.ports import Hangup
-
         for caller in callers:
             caller.give(Hangup())
         self.hub.close_all()
@@ -407,7 +395,7 @@ class RingingDialer:
     """The local dialler (``ivr.dialer.LocalDialer``), ringing each dialled number's web phone."""
 
     def __init__(self, center: LocalContactCenter) -> None:
-        from ivr.dialer import LocalDialer
+        from ivr.adapters.local.dialer import LocalDialer
 
         self._dialer = LocalDialer()
         self.center = center

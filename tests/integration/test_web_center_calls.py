@@ -22,7 +22,7 @@ TIME_SCALE = 0.1
 
 @pytest.fixture
 def web(aws: None) -> Iterator[LocalWebServer]:
-    from ivr import settings
+    from ivr.core import settings
     from simulator.seed import load_given, sample_data
 
     load_given(sample_data())
