@@ -163,8 +163,10 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
 
 def _cmd_call(args: argparse.Namespace) -> int:
     if args.flow:
+        from simulator.cli_output import route_handler_logs
         from simulator.flow_runner import call_command, flow_call
 
+        route_handler_logs(args.verbose)  # stdout is the call's, or its one JSON document
         return call_command(flow_call(args), as_json=args.json)
     if args.scenario:
         return _run_scenarios(args.scenario, as_json=args.json, verbose=args.verbose)
