@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -9,10 +10,10 @@ from typing import Any
 
 from simulator.flow_check import flow_reference_name
 from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
-from simulator.flows.interpreter import CallListener
+from simulator.flows.interpreter import ActionObserver, CallListener
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
-from simulator.ports import Caller
+from simulator.ports import Caller, ContactRuntime
 from simulator.runtime import LocalRuntime, QueueState
 from simulator.transcript import ActivityRecorder
 from simulator.voice import script_voice
@@ -43,6 +44,8 @@ class CallSetup:
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
+    #: Contact attributes the call starts with (a Connect test case's InitializationData).
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def place_call(
@@ -50,11 +53,15 @@ def place_call(
     caller: Caller,
     library: FlowLibrary | None = None,
     listener: CallListener | None = None,
+    observer: ActionObserver | None = None,
+    runtime_wrapper: Callable[[LocalRuntime, VirtualClock], ContactRuntime] | None = None,
 ) -> CallRecord:
     """Run one inbound call from start to end; the handlers talk to whatever AWS is configured.
 
     Each event also goes to the activity log (the agent's timeline, simulator/transcript.py) and
-    to ``listener`` (the web phone and the agent dashboard follow the call through it)."""
+    to ``listener`` (the web phone and the agent dashboard follow the call through it).
+    ``observer`` sees each block start and ``runtime_wrapper`` wraps the contact center's
+    services (a Connect test case observes blocks and overrides Lambdas and hours with them)."""
     clock = VirtualClock(setup.start)
     runtime = LocalRuntime(
         queue=setup.queue,
@@ -63,7 +70,11 @@ def place_call(
         faults=setup.faults,
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
-    contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
+    contact = Contact(
+        customer_address=setup.caller_number,
+        system_address=MAIN_NUMBER,
+        attributes=dict(setup.attributes),
+    )
     from simulator.paths import use_lambda_path
 
     use_lambda_path()
@@ -84,10 +95,11 @@ def place_call(
             setup.entry_flow,
             contact,
             caller,
-            runtime,
+            runtime if runtime_wrapper is None else runtime_wrapper(runtime, clock),
             lex,
             clock,
             listener=tell,
+            observer=observer,
         )
 
 

@@ -49,6 +49,14 @@ class CallListener(Protocol):
     def __call__(self, event: Event, contact: Contact) -> None: ...
 
 
+class ActionObserver(Protocol):
+    """Told as each block starts, before it runs (the Connect test runner's FlowActionStarted);
+    an Outcome answered instead of None is the block's outcome and the block does not run (a
+    test's override of a Lambda, hours, a queue or a bot)."""
+
+    def __call__(self, run: Run, action: Action) -> Outcome | None: ...
+
+
 class _NobodyOnTheLine:
     """The listener of a disconnect flow: the caller has gone, so nothing is heard or pressed."""
 
@@ -82,6 +90,7 @@ class Run:
         clock: VirtualClock,
         step_budget: int = DEFAULT_STEP_BUDGET,
         listener: CallListener | None = None,
+        observer: ActionObserver | None = None,
     ) -> None:
         self.library = library
         self.contact = contact
@@ -94,6 +103,7 @@ class Run:
         self.steps_left = step_budget
         self.stack: list[Frame] = []
         self.listener = listener
+        self.observer = observer
 
     # --- what handlers use ------------------------------------------------------------------------
 
@@ -246,7 +256,9 @@ class Run:
                 f"unsupported action type {action.type!r} at {self.where(action)}: "
                 "the local contact center cannot run this block"
             )
-        outcome = handler(self, action)
+        outcome = self.observer(self, action) if self.observer is not None else None
+        if outcome is None:
+            outcome = handler(self, action)
         return self._FOLLOW[outcome.kind](self, action, outcome.value)
 
     def _go(self, action: Action, label: str, target: str | None) -> Action:
@@ -327,8 +339,9 @@ def run_contact(
     clock: VirtualClock,
     step_budget: int = DEFAULT_STEP_BUDGET,
     listener: CallListener | None = None,
+    observer: ActionObserver | None = None,
 ) -> CallRecord:
     """Run ``contact`` from the start of ``flow_name`` until the call ends; never raises for
     anything a flow does (the record says ``ended == "error"`` and why)."""
-    run = Run(library, contact, caller, runtime, lex, clock, step_budget, listener)
+    run = Run(library, contact, caller, runtime, lex, clock, step_budget, listener, observer)
     return run.run(flow_name)
