@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,17 @@ def flow_library(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
     for name in library.names():
         library.aliases[f"${{{flow_reference_name(name)}.Arn}}"] = name
     return library
+
+
+@cache
+def _library_as_of(directory: Path, stamp: tuple[float, ...]) -> FlowLibrary:
+    return flow_library(directory)
+
+
+def current_flows(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
+    """flow_library(), parsed again only when a flow file changed (a batch runs many calls)."""
+    stamp = tuple(path.stat().st_mtime for path in sorted(directory.glob("*.json")))
+    return _library_as_of(directory, stamp)
 
 
 @dataclass
@@ -91,7 +103,7 @@ def place_call(
 
     with handler_clock.installed(clock.now):
         return run_contact(
-            library or flow_library(),
+            library or current_flows(),
             setup.entry_flow,
             contact,
             caller,

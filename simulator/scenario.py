@@ -7,8 +7,8 @@ the real flows and the real handlers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,14 +45,18 @@ class ScenarioResult:
     record: CallRecord
     failures: list[str] = field(default_factory=list)
     outbox: list[dict[str, str]] = field(default_factory=list)
+    #: The stored transactions and callbacks when the call ended (simulator/testing/state.py).
+    state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
     def as_json(self) -> dict[str, Any]:
-        return {"scenario": self.name, "passed": self.passed, "failures": self.failures} | (
-            record_as_json(self.record, self.outbox)
+        return (
+            {"scenario": self.name, "passed": self.passed, "failures": self.failures}
+            | record_as_json(self.record, self.outbox)
+            | self.state
         )
 
 
@@ -123,16 +127,20 @@ def fresh_aws() -> Iterator[None]:
         yield
 
 
-def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
-    """Run a loaded scenario in fresh tables and check its expectations."""
+def run_scenario(
+    scenario: dict[str, Any], environment: Callable[[], AbstractContextManager[None]] | None = None
+) -> ScenarioResult:
+    """Run a loaded scenario in fresh tables and check its expectations. ``environment`` gives
+    the AWS it runs in (default: a new in-memory AWS; a batch worker restores a snapshot)."""
     from simulator.paths import use_lambda_path
     from simulator.seed import load_given
+    from simulator.testing.state import stored_state
 
     use_lambda_path()
     setup = _setup(scenario["call"])
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number
-    with fresh_aws():
+    with (environment or fresh_aws)():
         from ivr import wiring
 
         load_given(scenario.get("given") or {}, now=setup.start)
@@ -146,11 +154,14 @@ def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
             scenario.get("expect") or {}, outbox, setup.caller_number
         )
         payment_failures += check_callback_expectations(scenario.get("expect") or {})
+        state = stored_state()
     caller.finish()
     failures = caller.failures + check_expectations(scenario.get("expect") or {}, record)
     failures += payment_failures
-    return ScenarioResult(str(scenario["name"]), record, failures, outbox)
+    return ScenarioResult(str(scenario["name"]), record, failures, outbox, state)
 
 
-def run_file(path: Path) -> ScenarioResult:
-    return run_scenario(load(path))
+def run_file(
+    path: Path, environment: Callable[[], AbstractContextManager[None]] | None = None
+) -> ScenarioResult:
+    return run_scenario(load(path), environment)

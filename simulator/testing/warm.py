@@ -1,0 +1,119 @@
+"""One in-memory AWS per process, built once; its tables restored from a snapshot before each call.
+
+Creating the template's tables (and a boto3 client for each service) costs about a second; a
+call costs a fraction of that. A worker therefore enters moto once, takes a deep copy of the
+empty tables, and before each call puts that copy back, empties the queues and forgets what
+lives in memory only (the local outbox and dialer, the sandbox processor, settings read from the
+environment, the callback policy), so each call still starts from the same empty contact center.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from functools import cache
+from typing import Any
+
+from simulator.local_aws import LOCAL_REGION, apply_environment, in_memory_aws
+from simulator.paths import use_lambda_path
+
+
+def _backends() -> tuple[Any, Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.sqs.models import sqs_backends
+
+    return (
+        dynamodb_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION],
+        sqs_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION],
+    )
+
+
+def forget_call_state() -> None:
+    """What one call leaves in memory (not in a table) that the next must not see."""
+    from ivr import settings, wiring
+
+    for factory in (
+        wiring.local_outbox,
+        wiring.local_dialer,
+        wiring.dialer,
+        wiring.notifier,
+        wiring.sandbox_processor,
+        wiring.payment_processor,
+        wiring.callback_policy,
+    ):
+        factory.cache_clear()
+    settings.settings.cache_clear()
+
+
+class BufferedActivityLog:
+    """The activity log, written when someone reads it. A batch has no one watching the agent's
+    timeline live, and the next call's restore drops whatever no handler read; a handler that
+    reads (the whisper, the timeline) first gets every event before it, in order."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.pending: list[Any] = []
+
+    def append(self, event: Any) -> None:
+        self.pending.append(event)
+
+    def for_contact(self, contact_id: str) -> list[Any]:
+        self.flush()
+        events: list[Any] = self.inner.for_contact(contact_id)
+        return events
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        for event in pending:
+            self.inner.append(event)
+
+
+class WarmAWS:
+    """``with WarmAWS() as aws: run_file(path, environment=aws.fresh)``."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._tables: dict[str, Any] = {}
+
+    def __enter__(self) -> WarmAWS:
+        apply_environment(None)
+        use_lambda_path()
+        self._stack.enter_context(in_memory_aws())
+        self._stack.callback(self._install_activity_log())
+        dynamodb, _ = _backends()
+        self._tables = copy.deepcopy(dynamodb.tables)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _install_activity_log(self) -> Any:
+        """Put the buffered log in wiring.activity's place; answers how to take it out."""
+        from ivr import wiring
+
+        original = wiring.activity
+        self.activity = BufferedActivityLog(original())
+        wiring.activity = cache(lambda: self.activity)
+
+        def uninstall() -> None:
+            wiring.activity = original
+
+        return uninstall
+
+    def restore(self) -> None:
+        self.activity.pending.clear()
+        dynamodb, sqs = _backends()
+        dynamodb.tables = copy.deepcopy(self._tables)
+        for queue in sqs.queues.values():
+            # What PurgeQueue does, without its once-a-minute limit.
+            queue._messages = []
+            queue._pending_messages = set()
+        forget_call_state()
+
+    @contextmanager
+    def fresh(self) -> Iterator[None]:
+        """The environment one call runs in: the snapshot, restored."""
+        self.restore()
+        yield
