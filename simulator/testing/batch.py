@@ -22,7 +22,8 @@ from typing import Any
 from simulator.testing.junit import write_junit
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
-REQUEST_SUFFIX = ".request.json"
+#: Files beside an exported test case that are not calls themselves.
+COMPANION_SUFFIXES = (".request.json", ".local.yaml")
 
 Environment = Callable[[], AbstractContextManager[None]]
 
@@ -39,8 +40,8 @@ def collect(paths: list[Path]) -> list[Path]:
             found += sorted(
                 p
                 for p in path.iterdir()
-                if p.suffix in SCENARIO_SUFFIXES
-                or (p.suffix == ".json" and not p.name.endswith(REQUEST_SUFFIX))
+                if (p.suffix in SCENARIO_SUFFIXES or p.suffix == ".json")
+                and not p.name.endswith(COMPANION_SUFFIXES)
             )
         elif path.exists():
             found.append(path)

@@ -52,8 +52,9 @@ def write_junit(path: Path, results: list[dict[str, Any]], elapsed: float) -> No
             failures = result.get("failures") or ["failed"]
             node = ET.SubElement(case, "failure", message=str(failures[0])[:500])
             node.text = _failure_text(result)
-    tree = ET.ElementTree(ET.Element("testsuites"))
-    tree.getroot().append(suite)
+    root = ET.Element("testsuites")
+    root.append(suite)
+    tree = ET.ElementTree(root)
     ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)
     tree.write(path, encoding="utf-8", xml_declaration=True)

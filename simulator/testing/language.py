@@ -33,6 +33,8 @@ def is_test_case(document: Any) -> bool:
 
 @dataclass(frozen=True)
 class TestAction:
+    __test__ = False  # not a pytest test class, whatever its name
+
     identifier: str
     type: str
     parameters: dict[str, Any]
@@ -58,6 +60,8 @@ class Observation:
 
 @dataclass
 class TestCase:
+    __test__ = False  # not a pytest test class, whatever its name
+
     version: str
     observations: list[Observation]
     unsupported: list[str] = field(default_factory=list)

@@ -13,14 +13,12 @@ import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from simulator.call import (
     ENTRY_FLOW,
     MAIN_NUMBER,
-    CallSetup,
     flow_library,
     place_call,
     record_as_json,
@@ -40,6 +38,8 @@ Environment = Callable[[], AbstractContextManager[None]]
 
 class TestCaseError(ValueError):
     """The test case or its start request cannot be run (not the call it describes)."""
+
+    __test__ = False  # not a pytest test class, whatever its name
 
 
 @dataclass
@@ -73,6 +73,8 @@ class StartRequest:
 
 @dataclass
 class TestCaseResult:
+    __test__ = False  # not a pytest test class, whatever its name
+
     name: str
     record: CallRecord
     observations: list[dict[str, Any]]
@@ -137,25 +139,36 @@ def run_test_case(
     given: dict[str, Any] | None = None,
     instance: str = DEFAULT_INSTANCE,
     environment: Environment | None = None,
+    local: dict[str, Any] | None = None,
 ) -> TestCaseResult:
-    """Run one test case in fresh tables (or ``environment``'s) and check its observations."""
-    from simulator.scenario import fresh_aws
+    """Run one test case in fresh tables (or ``environment``'s) and check its observations.
+    ``local`` is what an exported twin carries beside it (NAME.local.yaml): the ``given`` data
+    and the scenario's ``call`` settings (time, voice, queue, faults)."""
+    from simulator.callbacks import seed_callbacks
+    from simulator.scenario import ScenarioError, _setup, fresh_aws
     from simulator.seed import load_given, sample_data
     from simulator.testing.state import stored_state
 
+    local = local or {}
     case = parse_test_case(document)
     resources = ResourceMap.load(instance)
-    setup = CallSetup(
-        caller_number=start.caller_number,
-        start=datetime.fromisoformat(DEFAULT_START),
-        entry_flow=_entry_flow(start, resources),
-        attributes=start.attributes,
-    )
+    call = dict(local.get("call") or {})
+    call.setdefault("at", DEFAULT_START)
+    call["from"] = None if call.pop("withheld", False) else start.caller_number
+    try:
+        setup = _setup(call)
+    except ScenarioError as error:
+        raise TestCaseError(str(error)) from error
+    setup.entry_flow = _entry_flow(start, resources)
+    setup.attributes = start.attributes
+    if given is None:
+        given = local["given"] if "given" in local else sample_data()
     test = TestCaseRun(case, resources)
     with (environment or fresh_aws)():
         from ivr import wiring
 
-        load_given(sample_data() if given is None else given, now=setup.start)
+        load_given(given, now=setup.start)
+        seed_callbacks(given.get("callbacks"))
         test.start()
         record = place_call(
             setup,
@@ -189,8 +202,12 @@ def run_test_case_file(
     instance: str = DEFAULT_INSTANCE,
     environment: Environment | None = None,
 ) -> TestCaseResult:
+    import yaml
+
     document = json.loads(path.read_text())
-    start = load_start(start_path or _beside(path))
+    start = load_start(start_path or _beside(path, ".request.json"))
+    local_path = _beside(path, ".local.yaml")
+    local = yaml.safe_load(local_path.read_text()) if local_path else None
     return run_test_case(
         document,
         start,
@@ -198,10 +215,11 @@ def run_test_case_file(
         given=given,
         instance=instance,
         environment=environment,
+        local=local,
     )
 
 
-def _beside(path: Path) -> Path | None:
-    """`ivr tests export` writes NAME.json and NAME.request.json side by side."""
-    request = path.with_name(f"{path.stem}.request.json")
-    return request if request.exists() else None
+def _beside(path: Path, suffix: str) -> Path | None:
+    """`ivr tests export` writes NAME.json, NAME.request.json and NAME.local.yaml together."""
+    found = path.with_name(f"{path.stem}{suffix}")
+    return found if found.exists() else None

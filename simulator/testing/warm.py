@@ -20,7 +20,7 @@ from simulator.paths import use_lambda_path
 
 
 def _backends() -> tuple[Any, Any]:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
     from moto.sqs.models import sqs_backends
 
