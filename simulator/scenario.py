@@ -7,6 +7,7 @@ the real flows and the real handlers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -117,34 +118,55 @@ def check_expectations(expect: dict[str, Any], record: CallRecord) -> list[str]:
     return failures
 
 
+@dataclass(frozen=True)
+class Seed:
+    """A scenario's ``given:`` data, stored at the start of its call."""
+
+    given: dict[str, Any]
+    now: datetime
+
+    def key(self) -> str:
+        """Names the seeded tables: a warm AWS keeps one snapshot per key."""
+        return json.dumps([self.given, self.now.isoformat()], sort_keys=True, default=str)
+
+    def __call__(self) -> None:
+        from simulator.seed import load_given
+
+        load_given(self.given, now=self.now)
+        seed_callbacks(self.given.get("callbacks"))
+
+
+#: The AWS a call runs in: a context with the tables ready and ``seed`` stored in them.
+Environment = Callable[[Seed], AbstractContextManager[None]]
+
+
 @contextmanager
-def fresh_aws() -> Iterator[None]:
-    """In-memory AWS with the template's tables and secrets, for one scenario."""
+def fresh_aws(seed: Seed | None = None) -> Iterator[None]:
+    """In-memory AWS with the template's tables and secrets (and ``seed``), for one scenario."""
     from simulator.local_aws import apply_environment, in_memory_aws
 
     apply_environment(None)
     with in_memory_aws():
+        if seed is not None:
+            seed()
         yield
 
 
 def run_scenario(
-    scenario: dict[str, Any], environment: Callable[[], AbstractContextManager[None]] | None = None
+    scenario: dict[str, Any], environment: Environment | None = None
 ) -> ScenarioResult:
     """Run a loaded scenario in fresh tables and check its expectations. ``environment`` gives
     the AWS it runs in (default: a new in-memory AWS; a batch worker restores a snapshot)."""
     from simulator.paths import use_lambda_path
-    from simulator.seed import load_given
     from simulator.testing.state import stored_state
 
     use_lambda_path()
     setup = _setup(scenario["call"])
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number
-    with (environment or fresh_aws)():
+    with (environment or fresh_aws)(Seed(scenario.get("given") or {}, setup.start)):
         from ivr import wiring
 
-        load_given(scenario.get("given") or {}, now=setup.start)
-        seed_callbacks((scenario.get("given") or {}).get("callbacks"))
         record = place_call(setup, caller)
         outbox = [
             {"channel": m["channel"], "to": m["to"], "text": m["text"]}
@@ -161,7 +183,5 @@ def run_scenario(
     return ScenarioResult(str(scenario["name"]), record, failures, outbox, state)
 
 
-def run_file(
-    path: Path, environment: Callable[[], AbstractContextManager[None]] | None = None
-) -> ScenarioResult:
+def run_file(path: Path, environment: Environment | None = None) -> ScenarioResult:
     return run_scenario(load(path), environment)

@@ -13,19 +13,17 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulator.scenario import Environment
 from simulator.testing.junit import write_junit
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 #: Files beside an exported test case that are not calls themselves.
 COMPANION_SUFFIXES = (".request.json", ".local.yaml")
-
-Environment = Callable[[], AbstractContextManager[None]]
 
 
 class BatchError(ValueError):

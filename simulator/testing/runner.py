@@ -10,8 +10,6 @@ loads.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from simulator.call import (
     record_as_json,
 )
 from simulator.flows import CallRecord
+from simulator.scenario import Environment
 from simulator.testing.engine import TestCaseRun
 from simulator.testing.language import parse_test_case
 from simulator.testing.resources import DEFAULT_INSTANCE, ResourceMap
@@ -32,8 +31,6 @@ from simulator.testing.resources import DEFAULT_INSTANCE, ResourceMap
 DEFAULT_START = "2026-12-01T09:30:00-05:00"
 #: The caller when the request names none: the first sample customer.
 DEFAULT_CALLER = "+13125550142"
-
-Environment = Callable[[], AbstractContextManager[None]]
 
 
 class TestCaseError(ValueError):
@@ -144,9 +141,8 @@ def run_test_case(
     """Run one test case in fresh tables (or ``environment``'s) and check its observations.
     ``local`` is what an exported twin carries beside it (NAME.local.yaml): the ``given`` data
     and the scenario's ``call`` settings (time, voice, queue, faults)."""
-    from simulator.callbacks import seed_callbacks
-    from simulator.scenario import ScenarioError, _setup, fresh_aws
-    from simulator.seed import load_given, sample_data
+    from simulator.scenario import ScenarioError, Seed, _setup, fresh_aws
+    from simulator.seed import sample_data
     from simulator.testing.state import stored_state
 
     local = local or {}
@@ -164,11 +160,9 @@ def run_test_case(
     if given is None:
         given = local["given"] if "given" in local else sample_data()
     test = TestCaseRun(case, resources)
-    with (environment or fresh_aws)():
+    with (environment or fresh_aws)(Seed(given, setup.start)):
         from ivr import wiring
 
-        load_given(given, now=setup.start)
-        seed_callbacks(given.get("callbacks"))
         test.start()
         record = place_call(
             setup,

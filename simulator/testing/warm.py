@@ -5,11 +5,14 @@ call costs a fraction of that. A worker therefore enters moto once, takes a deep
 empty tables, and before each call puts that copy back, empties the queues and forgets what
 lives in memory only (the local outbox and dialer, the sandbox processor, settings read from the
 environment, the callback policy), so each call still starts from the same empty contact center.
+The tables after a scenario's ``given:`` are kept too (one snapshot per distinct seed), so a
+batch that repeats a scenario restores them instead of storing the same customers again.
 """
 
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from functools import cache
@@ -17,6 +20,10 @@ from typing import Any
 
 from simulator.local_aws import LOCAL_REGION, apply_environment, in_memory_aws
 from simulator.paths import use_lambda_path
+from simulator.scenario import Seed
+
+#: Seeded snapshots a worker keeps (each a deep copy of the tables after a scenario's given:).
+SEEDED_SNAPSHOTS = 64
 
 
 def _backends() -> tuple[Any, Any]:
@@ -76,6 +83,8 @@ class WarmAWS:
     def __init__(self) -> None:
         self._stack = ExitStack()
         self._tables: dict[str, Any] = {}
+        #: The tables as each seed left them, newest last (a batch repeats its scenarios).
+        self._seeded: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def __enter__(self) -> WarmAWS:
         apply_environment(None)
@@ -102,18 +111,26 @@ class WarmAWS:
 
         return uninstall
 
-    def restore(self) -> None:
+    def restore(self, seed: Seed | None = None) -> None:
+        """The empty tables with ``seed`` stored: from its snapshot when this seed ran before."""
         self.activity.pending.clear()
         dynamodb, sqs = _backends()
-        dynamodb.tables = copy.deepcopy(self._tables)
+        key = seed.key() if seed is not None else ""
+        seeded = self._seeded.get(key)
+        dynamodb.tables = copy.deepcopy(self._tables if seeded is None else seeded)
         for queue in sqs.queues.values():
             # What PurgeQueue does, without its once-a-minute limit.
             queue._messages = []
             queue._pending_messages = set()
         forget_call_state()
+        if seed is not None and seeded is None:
+            seed()
+            self._seeded[key] = copy.deepcopy(dynamodb.tables)
+            if len(self._seeded) > SEEDED_SNAPSHOTS:
+                self._seeded.popitem(last=False)
 
     @contextmanager
-    def fresh(self) -> Iterator[None]:
-        """The environment one call runs in: the snapshot, restored."""
-        self.restore()
+    def fresh(self, seed: Seed | None = None) -> Iterator[None]:
+        """The environment one call runs in (simulator.scenario.Environment)."""
+        self.restore(seed)
         yield
