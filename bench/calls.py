@@ -8,6 +8,7 @@ second each, is printed apart); the ratio is batch over single-call. ``BENCH_CAL
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -28,34 +29,49 @@ def single_call_rate() -> float:
 
     scenario = load(SCENARIO)
     run_scenario(scenario)  # warm imports
+    # The batch's workers log at WARNING; so do the handlers here, for a fair comparison.
+    logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "ivr")).setLevel(logging.WARNING)
     started = time.perf_counter()
     for _ in range(SINGLE_CALLS):
         assert run_scenario(scenario).passed
     return SINGLE_CALLS / (time.perf_counter() - started)
 
 
-def batch_rate() -> tuple[float, float, float]:
-    """(calls/s once the workers are up, their set-up seconds, seconds for all the calls)."""
+def batch_rate() -> tuple[float, float, float, float]:
+    """(calls/s once the workers are up, their set-up seconds, seconds for all the calls, mean
+    CPU seconds a call took in its worker)."""
     from simulator.testing.batch import RunOptions, run_batch
 
     started = time.perf_counter()
     first: float | None = None
+    cpu: list[float] = []
     calls = run_batch([SCENARIO] * (BATCH_CALLS + JOBS), RunOptions(), JOBS)
     for done, result in enumerate(calls, 1):
         assert result["passed"], result["failures"]
+        if done > JOBS:
+            cpu.append(result["cpu_seconds"])
         if done == JOBS:  # each worker has built its AWS and run one call
             first = time.perf_counter()
     finished = time.perf_counter()
     assert first is not None
-    return BATCH_CALLS / (finished - first), first - started, finished - started
+    return (
+        BATCH_CALLS / (finished - first),
+        first - started,
+        finished - started,
+        sum(cpu) / len(cpu),
+    )
 
 
 if __name__ == "__main__":
+    rate, setup, total, cpu = batch_rate()
     single = single_call_rate()
     print(f"calls: single-call path {single:.1f} calls/s (a new in-memory AWS per call)")
-    rate, setup, total = batch_rate()
     print(
         f"calls: batch --jobs {JOBS} {rate:.1f} calls/s over {BATCH_CALLS} calls "
         f"(workers up in {setup:.1f} s; {total:.1f} s in all); x{rate / single:.1f} the "
         "single-call path"
+    )
+    print(
+        f"calls: {cpu * 1000:.0f} ms of CPU a call in a worker: {JOBS / cpu:.0f} calls/s on "
+        f"{JOBS} cores not shared with other work (load now: {os.getloadavg()[0]:.1f})"
     )

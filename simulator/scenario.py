@@ -8,6 +8,7 @@ the real flows and the real handlers.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -152,6 +153,43 @@ def fresh_aws(seed: Seed | None = None) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def callback_policy_of(call: dict[str, Any]) -> Iterator[None]:
+    """``call.callback_hours`` (the default queue's ``hours``, ``holidays``, ``timezone``) and
+    ``call.callback_policy`` (a whole CALLBACK_POLICY, as YAML) hold for this call only."""
+    hours, policy = call.get("callback_hours"), call.get("callback_policy")
+    if hours is None and policy is None:
+        yield
+        return
+    if not isinstance(hours or {}, dict) or not isinstance(policy or {}, dict):
+        raise ScenarioError("call.callback_hours and call.callback_policy are mappings")
+    spec = dict(policy or {})
+    if hours is not None:
+        queues = dict(spec.get("queues") or {})
+        queues["default"] = {**queues.get("default", {}), **hours}
+        spec["queues"] = queues
+    from ivr import settings, wiring
+    from ivr.scheduling import PolicyError
+
+    previous = os.environ.get("CALLBACK_POLICY")
+    os.environ["CALLBACK_POLICY"] = json.dumps(spec, default=str)
+    settings.settings.cache_clear()
+    wiring.callback_policy.cache_clear()
+    try:
+        try:
+            wiring.callback_policy()
+        except PolicyError as wrong:
+            raise ScenarioError(f"call.callback_hours / callback_policy: {wrong}") from wrong
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CALLBACK_POLICY", None)
+        else:
+            os.environ["CALLBACK_POLICY"] = previous
+        settings.settings.cache_clear()
+        wiring.callback_policy.cache_clear()
+
+
 def run_scenario(
     scenario: dict[str, Any], environment: Environment | None = None
 ) -> ScenarioResult:
@@ -164,7 +202,10 @@ def run_scenario(
     setup = _setup(scenario["call"])
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number
-    with (environment or fresh_aws)(Seed(scenario.get("given") or {}, setup.start)):
+    with (
+        (environment or fresh_aws)(Seed(scenario.get("given") or {}, setup.start)),
+        callback_policy_of(scenario["call"]),
+    ):
         from ivr import wiring
 
         record = place_call(setup, caller)
