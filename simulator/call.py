@@ -87,10 +87,8 @@ def place_call(
         system_address=MAIN_NUMBER,
         attributes=dict(setup.attributes),
     )
-    from simulator.paths import use_lambda_path
 
-    use_lambda_path()
-    from ivr import clock as handler_clock  # the handlers see the call's virtual time
+    from ivr.core import clock as handler_clock  # the handlers see the call's virtual time
 
     runtime.contact_id = contact.contact_id
     script_voice(contact.contact_id, setup.voice)  # what the simulated voice provider answers

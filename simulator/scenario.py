@@ -21,9 +21,12 @@ import yaml
 from simulator.call import CallSetup, place_call, record_as_json
 from simulator.callbacks import check_callback_expectations, seed_callbacks
 from simulator.flows import CallRecord
+from simulator.local_aws import apply_environment, in_memory_aws
 from simulator.payment_expect import check_payment_expectations
 from simulator.people import ScriptedCaller
 from simulator.runtime import QueueState
+from simulator.seed import load_given
+from simulator.testing.state import stored_state
 
 _TOP_LEVEL = {"name", "description", "given", "call", "steps", "expect"}
 _VOICE = {
@@ -131,8 +134,6 @@ class Seed:
         return json.dumps([self.given, self.now.isoformat()], sort_keys=True, default=str)
 
     def __call__(self) -> None:
-        from simulator.seed import load_given
-
         load_given(self.given, now=self.now)
         seed_callbacks(self.given.get("callbacks"))
 
@@ -144,8 +145,6 @@ Environment = Callable[[Seed], AbstractContextManager[None]]
 @contextmanager
 def fresh_aws(seed: Seed | None = None) -> Iterator[None]:
     """In-memory AWS with the template's tables and secrets (and ``seed``), for one scenario."""
-    from simulator.local_aws import apply_environment, in_memory_aws
-
     apply_environment(None)
     with in_memory_aws():
         if seed is not None:
@@ -168,8 +167,9 @@ def callback_policy_of(call: dict[str, Any]) -> Iterator[None]:
         queues = dict(spec.get("queues") or {})
         queues["default"] = {**queues.get("default", {}), **hours}
         spec["queues"] = queues
-    from ivr import settings, wiring
-    from ivr.scheduling import PolicyError
+    from ivr import wiring
+    from ivr.callbacks.scheduling import PolicyError
+    from ivr.core import settings
 
     previous = os.environ.get("CALLBACK_POLICY")
     os.environ["CALLBACK_POLICY"] = json.dumps(spec, default=str)
@@ -195,10 +195,6 @@ def run_scenario(
 ) -> ScenarioResult:
     """Run a loaded scenario in fresh tables and check its expectations. ``environment`` gives
     the AWS it runs in (default: a new in-memory AWS; a batch worker restores a snapshot)."""
-    from simulator.paths import use_lambda_path
-    from simulator.testing.state import stored_state
-
-    use_lambda_path()
     setup = _setup(scenario["call"])
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number

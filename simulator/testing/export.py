@@ -160,10 +160,7 @@ def _checks(expect: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def export_scenario(scenario: dict[str, Any]) -> Exported:
-    from simulator.paths import use_lambda_path
-
-    use_lambda_path()
-    from ivr.phone import normalise_e164
+    from ivr.core.phone import normalise_e164
 
     call = scenario.get("call") or {}
     caller = call.get("from")

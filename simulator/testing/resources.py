@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.flows import Instance
+from deploy.template import function_handlers
+from simulator.lambda_service import function_id
 from simulator.paths import ROOT
-from simulator.runtime import function_id
-from simulator.template import function_handlers
 
 INSTANCES = ROOT / "deploy" / "instances"
 DEFAULT_INSTANCE = "example"

@@ -17,7 +17,7 @@ from typing import Any
 from simulator.call import (
     ENTRY_FLOW,
     MAIN_NUMBER,
-    flow_library,
+    current_flows,
     place_call,
     record_as_json,
 )
@@ -100,16 +100,13 @@ class TestCaseResult:
 
 
 def _entry_flow(start: StartRequest, resources: ResourceMap) -> str:
-    library = flow_library()
+    library = current_flows()
     if start.flow_id:
         name = library.resolve(resources.local(start.flow_id)) or library.resolve(start.flow_id)
         if name is None:
             raise TestCaseError(f"EntryPoint FlowId {start.flow_id!r} is no flow of this project")
         return name
-    from simulator.paths import use_lambda_path
-
-    use_lambda_path()
-    from ivr.phone import normalise_e164
+    from ivr.core.phone import normalise_e164
 
     if normalise_e164(start.destination, "US") != MAIN_NUMBER:
         raise TestCaseError(

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.callbacks import stored_callbacks
-from simulator.paths import use_lambda_path
 
 
 def stored_transactions() -> list[dict[str, Any]]:
     """Every transaction in the local table (a scan: the local stack only), oldest first.
     The record keeps what an auditor may read: never a card number, only brand and last four."""
-    use_lambda_path()
-    from ivr.store.tables import TransactionItem
+    from ivr.adapters.dynamodb.tables import TransactionItem
 
     items = sorted(TransactionItem.scan(), key=lambda i: (i.created_at, i.payment_id))
     return [

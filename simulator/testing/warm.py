@@ -19,7 +19,6 @@ from functools import cache
 from typing import Any
 
 from simulator.local_aws import LOCAL_REGION, apply_environment, in_memory_aws
-from simulator.paths import use_lambda_path
 from simulator.scenario import Seed
 
 #: Seeded snapshots a worker keeps (each a deep copy of the tables after a scenario's given:).
@@ -39,7 +38,8 @@ def _backends() -> tuple[Any, Any]:
 
 def forget_call_state() -> None:
     """What one call leaves in memory (not in a table) that the next must not see."""
-    from ivr import settings, wiring
+    from ivr import wiring
+    from ivr.core import settings
 
     for factory in (
         wiring.local_outbox,
@@ -88,7 +88,6 @@ class WarmAWS:
 
     def __enter__(self) -> WarmAWS:
         apply_environment(None)
-        use_lambda_path()
         self._stack.enter_context(in_memory_aws())
         self._stack.callback(self._install_activity_log())
         dynamodb, _ = _backends()
