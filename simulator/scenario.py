@@ -1,8 +1,9 @@
 """Scripted calls: a YAML scenario (given / call / steps / expect) run against fresh local tables.
 
-The format is a public contract, documented in the README. Each scenario gets its own in-memory
-AWS (moto), its own tables built from template.yaml and its `given:` data; the call runs through
-the real flows and the real handlers.
+The format is a public contract, documented in the README. Each scenario gets empty tables built
+from template.yaml and its `given:` data — a new in-memory AWS (moto) by default, or a warm one's
+restored snapshot (simulator/testing/warm.py) — and the call runs through the real flows and the
+real handlers.
 """
 
 from __future__ import annotations
