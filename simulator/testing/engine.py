@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.flows import Contact, Event, VirtualClock
 from simulator.flows.contact import LexState
+from simulator.flows.jsonpath import resolve_path
 from simulator.flows.model import Action
 from simulator.flows.outcome import CallEnded, Outcome, error, result
 from simulator.flows.params import resolved
@@ -39,6 +41,9 @@ from simulator.ports import (
 from simulator.testing.language import FLOW_ACTION_TYPES, Observation, TestAction, TestCase
 from simulator.testing.matching import OPERATORS, expected_text, message_matches
 from simulator.testing.resources import ResourceMap
+
+if TYPE_CHECKING:
+    from simulator.flows.interpreter import Run
 
 #: After this many inputs in a row with no instruction to give, the simulated customer hangs up
 #: (Connect's runner would wait out its time limit instead).
@@ -158,7 +163,7 @@ class TestCaseRun:
             text = event["text"]
             self._observe("MessageReceived", text, lambda o: message_matches(o.properties, text))
 
-    def observer(self, run: Any, action: Action) -> Outcome | None:
+    def observer(self, run: Run, action: Action) -> Outcome | None:
         """The interpreter's ActionObserver: FlowActionStarted, then queue and bot overrides."""
         self.contact = run.contact
         if self.end_requested:
@@ -220,7 +225,7 @@ class TestCaseRun:
             for key, value in expected.items()
         )
 
-    def _observe(self, event_type: str, what: str, matches: Any) -> None:
+    def _observe(self, event_type: str, what: str, matches: Callable[[Observation], bool]) -> None:
         for state in self.states:
             observation = state.observation
             if not state.active or observation.event_type != event_type:
@@ -408,8 +413,6 @@ def namespace_value(namespace: str, contact: Contact | None) -> str | None:
     None when it names nothing (what ``Exists`` checks)."""
     if contact is None:
         return None
-    from simulator.flows.jsonpath import resolve_path
-
     path = namespace if namespace.startswith("$.") else f"$.{namespace}"
     root, _, key = path[2:].partition(".")
     stores = {"Attributes": contact.attributes, "External": contact.external}

@@ -172,6 +172,8 @@ def parse_test_case(document: Any) -> TestCase:
                 [str(n) for n in transitions.get("NextObservations") or [] if n],
             )
         )
+    if not observations:
+        problems.append("no observations: a test case that observes nothing proves nothing")
     case = TestCase(version, observations, problems)
     for observation in observations:
         for name in observation.next_observations:

@@ -706,3 +706,8 @@ def test_unsupported_constructs_fail_and_are_named() -> None:
     ):
         assert named in joined
     assert not outcome.passed
+
+
+def test_a_test_case_without_observations_fails() -> None:
+    outcome = run(case_of(), *MENU)
+    assert outcome.failures == ["no observations: a test case that observes nothing proves nothing"]
