@@ -139,6 +139,12 @@ def summary(results: list[dict[str, Any]], elapsed: float, jobs: int) -> str:
 
 
 def print_result(result: dict[str, Any], *, as_json: bool) -> None:
+    """A call's verdict (its JSON record with ``as_json``); a file that could not run is not a
+    call: it is named on stderr, as before batches."""
+    if result.get("error"):
+        error, file = str(result["error"]), str(result.get("file"))
+        print(error if error.startswith(file) else f"{file}: {error}", file=sys.stderr, flush=True)
+        return
     if as_json:
         print(json.dumps(result), flush=True)
         return
@@ -157,7 +163,8 @@ def run_command(
     options: RunOptions,
 ) -> int:
     """The CLI: print each call (a JSON document per call with ``--json``), then the summary
-    (on stderr with ``--json``, so stdout holds JSON only); exit 1 when a call failed."""
+    (on stderr with ``--json``, so stdout holds JSON only); exit 1 when a call failed, 2 when a
+    file could not run at all."""
     try:
         files = collect(paths)
     except BatchError as error:
@@ -177,6 +184,6 @@ def run_command(
     if junit is not None:
         write_junit(junit, results, elapsed)
     print(summary(results, elapsed, jobs or 1), file=sys.stderr if as_json else sys.stdout)
-    if any(r.get("error") for r in results) and len(results) == 1:
-        return 2
+    if any(r.get("error") for r in results):
+        return 2  # a scenario or test-case file is wrong, not the call it describes
     return 1 if any(not r.get("passed") for r in results) else 0
