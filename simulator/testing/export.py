@@ -29,7 +29,15 @@ from simulator.scenario import load
 from simulator.testing.batch import SCENARIO_SUFFIXES
 
 VERSION = "2019-10-30"  # what live test cases send (the API reference shows 2025-06-21)
-_LOCAL_CALL_KEYS = ("at", "voice", "queue", "faults", "open_hours", "callback_hours")
+_LOCAL_CALL_KEYS = (
+    "at",
+    "voice",
+    "queue",
+    "faults",
+    "open_hours",
+    "callback_hours",
+    "callback_policy",
+)
 _UNCHECKED = ("outbox", "whisper", "transaction", "transactions", "callbacks", "errors")
 
 

@@ -138,7 +138,7 @@ def run_test_case(
     """Run one test case in fresh tables (or ``environment``'s) and check its observations.
     ``local`` is what an exported twin carries beside it (NAME.local.yaml): the ``given`` data
     and the scenario's ``call`` settings (time, voice, queue, faults)."""
-    from simulator.scenario import ScenarioError, Seed, _setup, fresh_aws
+    from simulator.scenario import ScenarioError, Seed, _setup, callback_policy_of, fresh_aws
     from simulator.seed import sample_data
     from simulator.testing.state import stored_state
 
@@ -157,7 +157,7 @@ def run_test_case(
     if given is None:
         given = local["given"] if "given" in local else sample_data()
     test = TestCaseRun(case, resources)
-    with (environment or fresh_aws)(Seed(given, setup.start)):
+    with (environment or fresh_aws)(Seed(given, setup.start)), callback_policy_of(call):
         from ivr import wiring
 
         test.start()

@@ -94,7 +94,12 @@ def exported_twin(path: Path, out: Path) -> Path:
 
 @pytest.mark.parametrize(
     "name",
-    ["known_caller_checks_balance", "caller_asks_for_agent", "silent_caller_goes_to_agent"],
+    [
+        "known_caller_checks_balance",
+        "caller_asks_for_agent",
+        "silent_caller_goes_to_agent",
+        "callback_on_a_holiday_the_scenario_sets",
+    ],
 )
 def test_a_scenario_and_its_exported_twin_pass_alike(
     name: str, warm_aws: WarmAWS, tmp_path: Path
