@@ -10,6 +10,8 @@ from simulator.testing.resources import DEFAULT_INSTANCE
 
 
 def add_call_options(call: argparse.ArgumentParser) -> None:
+    """--jobs, --junit, --start, --instance; a test case reads ``--given FILE`` (registered with
+    the --flow options, simulator/flow_cli.py) as a scenario's given: block."""
     call.add_argument(
         "--jobs",
         type=int,
@@ -25,12 +27,6 @@ def add_call_options(call: argparse.ArgumentParser) -> None:
         help="a Connect test case's CreateTestCase fields (EntryPoint, InitializationData)",
     )
     call.add_argument(
-        "--given",
-        type=Path,
-        metavar="FILE",
-        help="a test case's data, as a scenario's given: block (default: the sample data)",
-    )
-    call.add_argument(
         "--instance",
         default=DEFAULT_INSTANCE,
         help="deploy/instances/NAME.json mapping a test case's ARNs (default: example)",
@@ -42,7 +38,8 @@ def run_scenarios(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("--jobs must be 1 or more")
-    options = RunOptions(start=args.start, given=args.given, instance=args.instance)
+    given = getattr(args, "given", None)
+    options = RunOptions(start=args.start, given=given, instance=args.instance)
     return run_command(
         list(args.scenario), as_json=args.json, jobs=args.jobs, junit=args.junit, options=options
     )

@@ -48,7 +48,6 @@ def forget_call_state() -> None:
         wiring.notifier,
         wiring.sandbox_processor,
         wiring.payment_processor,
-        wiring.callback_policy,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

@@ -49,6 +49,11 @@ class Settings:
     #: JSON: opening hours and holidays per queue, slot capacity, days ahead, retries
     #: (ivr.callbacks.scheduling.parse_policy); empty: Mon-Fri 08:00-18:00 in the center's zone.
     callback_policy: str = ""
+    #: Parameter Store parameter holding that JSON (operators change it without a deploy); when
+    #: set it wins over ``callback_policy``. Read through Powertools parameters, cached for
+    #: ``parameter_max_age`` seconds.
+    callback_policy_parameter: str = ""
+    parameter_max_age: int = 300
     #: Which OutboundDialer places scheduled callbacks: "connect" (StartOutboundVoiceContact)
     #: or "local" (the local contact center records the call).
     dialer: str = "connect"
@@ -81,6 +86,15 @@ class Settings:
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
     contact_attributes: str = "connect"
+    # --- customer data from the system of record (issue 18) ---
+    #: SQS dead-letter queue for files and change records that cannot be imported.
+    import_dlq_url: str = ""
+    #: SNS topic that tells the support team a file failed.
+    import_alerts_topic_arn: str = ""
+    #: The Step Functions Distributed Map that loads files too large for one invocation, and
+    #: the size (bytes) from which a CSV file goes to it.
+    import_state_machine_arn: str = ""
+    import_map_threshold_bytes: int = 50_000_000
 
 
 @cache
@@ -105,6 +119,8 @@ def settings() -> Settings:
         payment_processor=env.get("PAYMENT_PROCESSOR", "sandbox").lower(),
         input_decryption_key_secret_id=env.get("INPUT_DECRYPTION_KEY_SECRET_ID", ""),
         callback_policy=env.get("CALLBACK_POLICY", ""),
+        callback_policy_parameter=env.get("CALLBACK_POLICY_PARAMETER", ""),
+        parameter_max_age=int(env.get("PARAMETER_MAX_AGE_SECONDS", "300")),
         dialer=env.get("DIALER", "connect").lower(),
         connect_instance_id=env.get("CONNECT_INSTANCE_ID", ""),
         callback_outbound_flow_id=env.get("CALLBACK_OUTBOUND_FLOW_ID", ""),
@@ -121,4 +137,8 @@ def settings() -> Settings:
         keypad_failures_per_call=int(env.get("KEYPAD_FAILURES_PER_CALL", "3")),
         keypad_failures_per_day=int(env.get("KEYPAD_FAILURES_PER_DAY", "5")),
         contact_attributes=env.get("CONTACT_ATTRIBUTES", "connect").lower(),
+        import_dlq_url=env.get("IMPORT_DLQ_URL", ""),
+        import_alerts_topic_arn=env.get("IMPORT_ALERTS_TOPIC_ARN", ""),
+        import_state_machine_arn=env.get("IMPORT_STATE_MACHINE_ARN", ""),
+        import_map_threshold_bytes=int(env.get("IMPORT_MAP_THRESHOLD_BYTES", "50000000")),
     )
