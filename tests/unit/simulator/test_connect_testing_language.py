@@ -711,3 +711,36 @@ def test_unsupported_constructs_fail_and_are_named() -> None:
 def test_a_test_case_without_observations_fails() -> None:
     outcome = run(case_of(), *MENU)
     assert outcome.failures == ["no observations: a test case that observes nothing proves nothing"]
+
+
+def test_substitute_queue_puts_the_contact_in_the_other_queue() -> None:
+    case = case_of(
+        observation(
+            "begin",
+            event("TestInitiated"),
+            override("TransferContactToQueue", {}, substitute("${PriorityQueueArn}")),
+        ),
+    )
+    assert run(case, *queue_flow()).record.ended == "queue:PriorityQueue"
+
+
+def test_mocked_bot_error_takes_the_blocks_error_branch() -> None:
+    case = case_of(
+        observation(
+            "begin",
+            event("TestInitiated"),
+            override("ConnectParticipantWithLexBot", {}, mock_error("NoMatchingError")),
+        ),
+    )
+    assert run(case, *lex_flow(), lex=ScriptedLex()).record.prompts == ["The bot failed."]
+
+
+def test_mocked_hours_error_takes_the_blocks_error_branch() -> None:
+    case = case_of(
+        observation(
+            "begin",
+            event("TestInitiated"),
+            override("CheckHoursOfOperation", {}, mock_error("NoMatchingError")),
+        ),
+    )
+    assert "Hours unknown." in run(case, *hours_flow()).record.prompts
