@@ -112,6 +112,7 @@ bench: venv ## Performance numbers, measured in one run (bench/*.py)
 	$(PY) bench/handlers.py
 	$(PY) bench/callback_sweep.py
 	$(PY) bench/customer_import.py
+	$(PY) bench/calls.py
 
 pr: test build
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from simulator.flow_check import flow_reference_name
 from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
-from simulator.flows.interpreter import CallListener
+from simulator.flows.interpreter import ActionObserver, CallListener
 from simulator.flows.services import LocalServices
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
-from simulator.ports import Caller
+from simulator.ports import Caller, ContactRuntime
 from simulator.runtime import LocalRuntime, QueueState
 from simulator.transcript import ActivityRecorder
 from simulator.voice import script_voice
@@ -35,6 +37,17 @@ def flow_library(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
     return library
 
 
+@cache
+def _library_as_of(directory: Path, stamp: tuple[float, ...]) -> FlowLibrary:
+    return flow_library(directory)
+
+
+def current_flows(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
+    """flow_library(), parsed again only when a flow file changed (a batch runs many calls)."""
+    stamp = tuple(path.stat().st_mtime for path in sorted(directory.glob("*.json")))
+    return _library_as_of(directory, stamp)
+
+
 @dataclass
 class CallSetup:
     caller_number: str | None
@@ -52,6 +65,7 @@ class CallSetup:
     #: An outbound call (a dialled callback): the dialer's contact id and the attributes it set.
     initiation_method: str = "INBOUND"
     contact_id: str | None = None
+    #: Contact attributes the call starts with (a Connect test case's InitializationData).
     attributes: dict[str, str] = field(default_factory=dict)
 
 
@@ -61,12 +75,16 @@ def place_call(
     library: FlowLibrary | None = None,
     listener: CallListener | None = None,
     clock: VirtualClock | None = None,
+    observer: ActionObserver | None = None,
+    runtime_wrapper: Callable[[LocalRuntime, VirtualClock], ContactRuntime] | None = None,
 ) -> CallRecord:
     """Run one inbound call from start to end; the handlers talk to whatever AWS is configured.
 
     Each event also goes to the activity log (the agent's timeline, simulator/transcript.py) and
-    to ``listener`` (the web phone and the agent dashboard follow the call through it); ``clock``
-    is the call's own (default: a virtual clock from ``setup.start``)."""
+    to ``listener`` (the web phone and the agent dashboard follow the call through it).
+    ``observer`` sees each block start and ``runtime_wrapper`` wraps the contact center's
+    services (a Connect test case observes blocks and overrides Lambdas and hours with them);
+    ``clock`` is the call's own (default: a virtual clock from ``setup.start``)."""
     clock = clock or VirtualClock(setup.start)
     runtime = LocalRuntime(
         queue=setup.queue,
@@ -97,15 +115,16 @@ def place_call(
 
     with handler_clock.installed_here(clock.now):
         return run_contact(
-            library or flow_library(),
+            library or current_flows(),
             setup.entry_flow,
             contact,
             caller,
-            runtime,
+            runtime if runtime_wrapper is None else runtime_wrapper(runtime, clock),
             lex,
             clock,
             listener=tell,
             services=setup.services,
+            observer=observer,
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -169,7 +168,11 @@ def _cmd_call(args: argparse.Namespace) -> int:
         route_handler_logs(args.verbose)  # stdout is the call's, or its one JSON document
         return call_command(flow_call(args), as_json=args.json)
     if args.scenario:
-        return _run_scenarios(args.scenario, as_json=args.json, verbose=args.verbose)
+        from simulator.cli_output import route_handler_logs
+        from simulator.testing.cli import run_scenarios
+
+        route_handler_logs(args.verbose)  # stdout holds the calls (with --json: JSON only)
+        return run_scenarios(args)
     from simulator.running_stack import WEB_MOVER, port_taken, require_free
 
     server = _stack_for(args)
@@ -197,31 +200,6 @@ def _cmd_call(args: argparse.Namespace) -> int:
             web.stop()
         if server is not None:
             server.stop()
-
-
-def _run_scenarios(paths: list[Path], *, as_json: bool, verbose: bool = False) -> int:
-    """Each scenario's call; with ``as_json``, stdout holds only JSON: one document for one
-    scenario, JSON Lines (one document per call, one per line) for several."""
-    from simulator.cli_output import route_handler_logs, stdout_for_the_answer_only
-    from simulator.scenario import ScenarioError, run_file
-
-    failed = 0
-    route_handler_logs(verbose)
-    for path in paths:
-        try:
-            with stdout_for_the_answer_only():
-                result = run_file(path)
-        except ScenarioError as error:
-            print(f"{path}: {error}", file=sys.stderr)
-            return 2
-        failed += not result.passed
-        if as_json:
-            print(json.dumps(result.as_json()), flush=True)
-            continue
-        print(f"{'PASS' if result.passed else 'FAIL'} {result.name} (ended {result.record.ended})")
-        for failure in result.failures:
-            print(f"  - {failure}")
-    return 1 if failed else 0
 
 
 def _cmd_flows_lint(args: argparse.Namespace) -> int:
@@ -292,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stdout: each call's record as one JSON document (several scenarios: JSON Lines)",
     )
+    from simulator.testing.cli import add_call_options, add_tests_command
+
+    add_call_options(call)
     call.add_argument("--from", dest="caller", help="caller number for an interactive call")
     _voice_option(call)
     call.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
@@ -333,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     from deploy.cli import add_commands
 
     add_commands(flow_commands)
+
+    add_tests_command(commands)
 
     render = commands.add_parser(
         "render", help="render contact_flows/ and lex_bots/ into template.yaml (deploy/render.py)"
