@@ -30,7 +30,10 @@ def route_handler_logs(verbose: bool) -> None:
     logger.setLevel(_VERBOSE if verbose else _OFF)
     for handler in logging.getLogger(logger.name).handlers:
         if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sys.stderr)
+            try:
+                handler.setStream(sys.stderr)
+            except ValueError:  # the stream it had is closed (an earlier capture): replace it
+                handler.stream = sys.stderr
 
 
 @contextmanager
