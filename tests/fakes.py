@@ -22,6 +22,7 @@ from ivr.callbacks import (
 from ivr.callers import Customer, OpenTransaction, PendingCallbackMark, VoiceEnrolment
 from ivr.circuit import CircuitState
 from ivr.errors import ConflictError, NotFoundError
+from ivr.money import Money
 from ivr.portal import PortalNotice, PortalSession, PortalSessionStatus
 from ivr.transactions import CardSummary, Transaction, TransactionStatus
 
@@ -110,7 +111,12 @@ class FakeTransactionStore:
             self.transactions[payment_id] = settled
             if status is not TransactionStatus.ABANDONED:  # an abandoned payment stays marked
                 customer = self.callers.customers[current.customer_phone]
-                self.callers.customers[customer.phone] = replace(customer, open_transaction=None)
+                balance = customer.balance
+                if status is TransactionStatus.COMPLETE:
+                    balance = Money(balance.minor - current.amount.minor, balance.currency)
+                self.callers.customers[customer.phone] = replace(
+                    customer, open_transaction=None, balance=balance
+                )
             return settled
 
     def resume(self, abandoned_id: str, transaction: Transaction) -> None:

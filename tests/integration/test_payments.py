@@ -238,6 +238,7 @@ def test_double_submit_charges_once_and_the_replay_gets_409(
     assert 200 in statuses and set(statuses) <= {200, 409}
     assert len(world.sandbox_processor().charges) == 1
     assert call_api("POST", f"/sessions/{sid}/payment", body, api_token)[0] == 409
+    assert world.callers().find_by_phone(PHONE).balance == Money(0)  # 120.50 paid, once
     _drain()
     confirmations = [m["channel"] for m in world.local_outbox().messages() if "4242" in m["text"]]
     assert sorted(confirmations) == ["email", "sms"]
