@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from ivr import wiring
 from ivr.channels.lex import SESSION_ID_PATH, LexAnswer, LexRequest, lex_handler, respond
 from ivr.intents import next_step
 from ivr.observability import logger
+from ivr.scheduling import DEFAULT_QUEUE
 
 
 @logger.inject_lambda_context(correlation_id_path=SESSION_ID_PATH)
 @lex_handler
 def lambda_handler(request: LexRequest) -> LexAnswer:
-    step = next_step(request.turn())
+    hours = wiring.callback_policy().hours_for(DEFAULT_QUEUE)
+    step = next_step(request.turn(), opening_hours=hours)
     logger.info(
         "lex turn",
         extra={
