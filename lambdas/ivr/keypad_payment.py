@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from ivr.callers import CallerStore
-from ivr.checkout import PaymentOutcome, ReplayError, charge_transaction, payment_reference
+from ivr.checkout import PaymentOutcome, ReplayError, charge_transaction
 from ivr.errors import IvrError
 from ivr.notify import MessageQueue
 from ivr.payments import (
@@ -27,6 +27,7 @@ from ivr.payments import (
     expiry_of,
     parse_card,
 )
+from ivr.portal_link import payment_reference
 from ivr.transactions import PaymentChannel, TransactionStatus, TransactionStore
 
 
