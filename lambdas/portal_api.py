@@ -208,6 +208,7 @@ def pay(session_id: str) -> Response[Any]:
         "last4": outcome.last4,
         "reference": outcome.reference,
         "cardTriesLeft": outcome.card_tries_left,
+        "brand": outcome.brand,
     }
     shown = f"{outcome.amount.spoken()} with the card ending {outcome.last4}"
     if outcome.status is ChargeStatus.DECLINED:

@@ -127,13 +127,13 @@
 
   // The portal sizes the frame to its content: no scroll bar, no empty space below the fields.
   new ResizeObserver(() => {
-    tell({ type: "height", height: document.documentElement.scrollHeight });
+    tell({ type: "height", height: document.body.offsetHeight });
   }).observe(document.body);
 
   document.addEventListener("DOMContentLoaded", async () => {
     const config = await (await fetch("/card-config.json")).json();
     portalOrigin = config.portalOrigin;
     tell({ type: "ready" });
-    tell({ type: "height", height: document.documentElement.scrollHeight });
+    tell({ type: "height", height: document.body.offsetHeight });
   });
 })();

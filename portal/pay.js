@@ -69,7 +69,7 @@
       showOnly("pin-step");
       $("pin").focus();
     } else if (link.state === "paid") {
-      receipt(link.receipt, "This payment was already made");
+      receipt(link.receipt, "This payment was already made", false);
     } else {
       const shown = STATES[link.state] || STATES.expired;
       problem(shown.title, shown.message, WAY_FORWARD);
@@ -173,9 +173,14 @@
     const missing = [...problems].filter(([, why]) => why === "missing").map(([f]) => f);
     const invalid = [...problems].filter(([, why]) => why === "invalid").map(([f]) => f);
     const parts = [];
-    if (missing.length) parts.push("Please complete: " + missing.join(", ") + ".");
-    if (invalid.length) parts.push("Check the " + invalid.join(", ") + ".");
+    if (missing.length) parts.push("Please complete the " + listed(missing) + ".");
+    if (invalid.length) parts.push("Check the " + listed(invalid) + ".");
     showError("pay-error", parts.join(" "));
+  }
+
+  function listed(names) {
+    return names.length < 2 ? names.join("") :
+      names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
   }
 
   async function pay(event) {
@@ -243,10 +248,18 @@
     }
   }
 
-  function receipt(paid, title) {
+  const BRANDS = { visa: "Visa", mastercard: "Mastercard", amex: "American Express" };
+
+  function receipt(paid, title, justPaid) {
     $("done-title").textContent = title;
+    $("done-next").textContent = justPaid
+      ? "We'll send a confirmation by text message and email. You can close this page. " +
+        "If you're still on the call, the assistant confirms the payment there too."
+      : "We sent the confirmation by text message and email when it was paid. Nothing more " +
+        "is needed: you can close this page.";
     $("done-amount").textContent = paid.amountDisplay;
-    $("done-card").textContent = (paid.brand ? paid.brand + " " : "") + "ending " + paid.last4;
+    const brand = BRANDS[paid.brand] || "Card";
+    $("done-card").textContent = brand + " ending " + paid.last4;
     $("done-reference").textContent = paid.reference;
     $("done-when").textContent = new Date(paid.paidAt).toLocaleString([], {
       dateStyle: "medium", timeStyle: "short",
@@ -260,11 +273,11 @@
   function done(result) {
     receipt({
       amountDisplay: result.amountDisplay,
-      brand: "",
+      brand: result.brand,
       last4: result.last4,
       reference: result.reference,
       paidAt: new Date().toISOString(),
-    }, "Payment received");
+    }, "Payment received", true);
   }
 
   document.addEventListener("DOMContentLoaded", async () => {

@@ -351,6 +351,7 @@ class PaymentOutcome:
     last4: str
     reference: str
     card_tries_left: int = 0  # after a decline: cards the page may still try
+    brand: str = ""
 
 
 def submit_portal_payment(
@@ -434,7 +435,9 @@ def charge_transaction(
         else:
             left = 0
             _settle(transactions, payment_id, TransactionStatus.FAILED, now, card)
-        return PaymentOutcome(result.status, payment_id, txn.amount, card.last4, reference, left)
+        return PaymentOutcome(
+            result.status, payment_id, txn.amount, card.last4, reference, left, card.brand
+        )
     _settle(transactions, payment_id, TransactionStatus.COMPLETE, now, card)
     if after_approval is not None:
         after_approval()
@@ -451,7 +454,9 @@ def charge_transaction(
             timezone=customer.timezone,
         ):
             queue.enqueue(message)  # the sender sends each key once, however often it is queued
-    return PaymentOutcome(result.status, payment_id, txn.amount, card.last4, reference)
+    return PaymentOutcome(
+        result.status, payment_id, txn.amount, card.last4, reference, brand=card.brand
+    )
 
 
 def _settle(
