@@ -236,7 +236,10 @@ def _check_callback_time(turn: Turn) -> Turn | Step:
 
 
 def _keyed_callback_time(turn: Turn) -> SlotValue | None:
-    """Four keypad digits ("1500", "0300") when Lex left the time slot empty."""
+    """Four keypad digits ("1500", "0300") when Lex left the time slot empty - once the day is
+    in (the day is asked first), so digits keyed for a date are never read as a time."""
+    if turn.slots.get("CallbackDate") is None:
+        return None
     at = keyed_time(turn.said)
     return SlotValue(turn.said.strip(), at, (at,)) if at else None
 

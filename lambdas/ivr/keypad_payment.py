@@ -185,5 +185,7 @@ def _settled_before(
         raise ReplayError(f"transaction is {txn.status.value}")
     result, charge = statuses[txn.status]
     reference = payment_reference(payment_id)
-    payment = PaymentOutcome(charge, payment_id, txn.amount, txn.card.last4, reference)
+    payment = PaymentOutcome(
+        charge, payment_id, txn.amount, txn.card.last4, reference, brand=txn.card.brand
+    )
     return KeypadAnswer(result, EncryptedCard(), payment=payment)
