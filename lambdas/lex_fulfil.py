@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ivr import wiring
+from ivr.callbacks.scheduling import DEFAULT_QUEUE
 from ivr.channels.lex import SESSION_ID_PATH, LexAnswer, LexRequest, lex_handler, respond
+from ivr.core.observability import logger
 from ivr.intents import next_step
-from ivr.observability import logger
-from ivr.scheduling import DEFAULT_QUEUE
 
 
 @logger.inject_lambda_context(correlation_id_path=SESSION_ID_PATH)

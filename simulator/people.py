@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.portal_client import PortalStepError, use_portal
 from simulator.ports import CallerInput, Digits, Hangup, InputRequest, Silence, Speech
+from simulator.voice import last_code_sent
 
 
 @dataclass
@@ -22,6 +24,7 @@ class ScriptedCaller:
     heard: list[str] = field(default_factory=list)  # everything, for `portal: {pin: spoken}`
     hold_left: float = 0.0  # seconds of a `hold:` step still to stay silent
     phone: str | None = None  # the caller's number, for `press: otp`
+    portal_page: tuple[str, str] | None = None  # the page a `portal:` step verified
 
     @classmethod
     def from_steps(cls, steps: list[dict[str, Any]]) -> ScriptedCaller:
@@ -56,8 +59,6 @@ class ScriptedCaller:
 
     def _type_code(self) -> CallerInput:
         """`press: otp`: the code last texted to the caller's number, then the pound key."""
-        from simulator.voice import last_code_sent
-
         code = last_code_sent(self.phone)
         if code is None:
             self.failures.append(f"step {self.step_number}: press otp, but no code was texted")
@@ -65,13 +66,12 @@ class ScriptedCaller:
         return Digits(code + "#")
 
     def _use_portal(self, spec: dict[str, Any]) -> None:
-        from simulator.portal_client import PortalStepError, use_portal
-
         try:
-            visit = use_portal(spec, self.heard)
+            visit = use_portal(spec, self.heard, self.portal_page)
         except PortalStepError as problem:
             self.failures.append(f"step {self.step_number}: portal: {problem}")
             return
+        self.portal_page = visit.page or self.portal_page
         wanted = spec.get("expect_status")
         if wanted is not None and (not visit.answers or visit.answers[-1][1] != int(wanted)):
             got = [(what, status) for what, status, _ in visit.answers]

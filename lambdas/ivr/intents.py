@@ -19,15 +19,15 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Literal
 
-from ivr.callback_times import (
+from ivr.callbacks.scheduling import OpeningHours
+from ivr.callbacks.times import (
     DAY_PARTS,
     day_part_said,
     keyed_time,
     only_bookable_reading,
     reading_for_day_part,
 )
-from ivr.money import Money
-from ivr.scheduling import OpeningHours
+from ivr.core.money import Money
 
 
 class IntentName(StrEnum):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ivr.callers import Customer
-from ivr.money import Money
+from ivr.core.money import Money
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
 PHONE = "+13125550142"
@@ -29,7 +29,8 @@ class Clock:
 
 @pytest.fixture
 def clock_now(aws: None) -> Iterator[Clock]:
-    from ivr import clock, wiring
+    from ivr import wiring
+    from ivr.core import clock
 
     wiring.callers().save(
         Customer(
@@ -85,7 +86,7 @@ class Link:
 
     def pay(self, number: str) -> Any:
         from ivr import wiring
-        from ivr.payments import parse_card
+        from ivr.payments.cards import parse_card
 
         status, body = self.verify()
         assert status == 200, body
@@ -96,8 +97,9 @@ class Link:
 
 
 def _heard(link: Link) -> str:
-    from ivr import clock, wiring
-    from ivr.checkout import payment_state
+    from ivr import wiring
+    from ivr.core import clock
+    from ivr.payments.checkout import payment_state
 
     return payment_state(
         link.sid,

@@ -11,8 +11,8 @@ from datetime import time
 
 import pytest
 
+from ivr.callbacks.scheduling import OpeningHours
 from ivr.intents import SlotValue, Turn, next_step
-from ivr.scheduling import OpeningHours
 from simulator.lex import LexEmulator
 from tests.unit.lex.helpers import ALIAS
 
