@@ -28,7 +28,14 @@ from ivr.payments.checkout import (
     payment_state,
     submit_portal_payment,
 )
-from ivr.payments.portal import PortalNotice, PortalSession, api_token, api_token_valid
+from ivr.payments.portal import (
+    MAX_PIN_ATTEMPTS,
+    PortalNotice,
+    PortalSession,
+    PortalSessionStatus,
+    api_token,
+    api_token_valid,
+)
 from ivr.payments.portal_link import LinkState, LinkView, open_link, view_link
 
 app = APIGatewayRestResolver(
@@ -119,6 +126,21 @@ def _summary(session: PortalSession) -> dict[str, Any]:
     }
 
 
+def _note_wrong_pin(session_id: str) -> None:
+    """A refused PIN for the agent's timeline (the caller's answer stays the same for every
+    refusal): how many wrong PINs so far, or that the link is now locked."""
+    try:
+        session = wiring.portal_sessions().get(session_id) if len(session_id) <= 64 else None
+    except IvrError:
+        return  # the timeline is best effort
+    if session is None or not session.attempts:
+        return
+    if session.status is PortalSessionStatus.LOCKED:
+        _note(session, f"portal: link locked after {session.attempts} wrong PINs")
+    else:
+        _note(session, f"portal: wrong PIN ({session.attempts} of {MAX_PIN_ATTEMPTS})")
+
+
 @app.post("/sessions/<session_id>/link")
 def link(session_id: str) -> Response[Any]:
     view = view_link(
@@ -150,7 +172,10 @@ def verify(session_id: str) -> Response[Any]:
         _note(session, "portal: PIN accepted, payment page opened")
         return json_response(200, {"apiToken": api_token(session, wiring.pepper()), **_link(view)})
     if view.state is LinkState.OPEN:
+        _note_wrong_pin(session_id)
         return json_response(403, {"error": "wrong_pin", **_link(view)})
+    if view.state is LinkState.LOCKED:
+        _note_wrong_pin(session_id)  # the fifth wrong PIN, or a try on a locked link
     return json_response(409, {"error": f"link_{view.state.value}", **_link(view)})
 
 
