@@ -31,9 +31,6 @@ from ivr.core.observability import logger
 from ivr.core.settings import settings
 from ivr.payments.transactions import Transaction
 
-#: Callbacks of the agent's queue (the queue the IVR transfers to).
-CALLBACK_QUEUE = "BasicQueue"
-
 app = APIGatewayRestResolver(
     cors=CORSConfig(
         allow_origin=settings().portal_base_url,
@@ -130,7 +127,9 @@ def _contact_or_none(contact_id: str) -> Timeline | None:
         callers=wiring.callers(),
         transactions=wiring.transactions(),
         sessions=wiring.portal_sessions(),
-        pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
+        pending_callback=lambda phone: wiring.callbacks().pending(
+            phone, settings().callback_queue_name, now
+        ),
     )
 
 

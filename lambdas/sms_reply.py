@@ -25,9 +25,6 @@ from ivr.core.observability import logger
 from ivr.core.settings import settings
 from ivr.notify import Channel, OutgoingMessage
 
-#: The queue a text reply cancels in when the customer record names no pending callback (an
-#: unknown number's callback); the flows book into this queue.
-DEFAULT_QUEUE = "BasicQueue"
 #: SNS retries a failed delivery for up to a day or so; Lambda's async retries, six hours.
 RECORD_SECONDS = 2 * 24 * 3600
 
@@ -38,7 +35,8 @@ def _reply(sms: InboundSms) -> dict[str, str]:
         service=wiring.callback_service(),
         callers=wiring.callers(),
         region=settings().default_phone_region,
-        default_queue=DEFAULT_QUEUE,
+        # an unknown number's callback is in the queue the flows book into
+        default_queue=settings().callback_queue_name,
     )
     sent = "no"
     if result.answer is not None and result.phone is not None:

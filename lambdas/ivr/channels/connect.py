@@ -35,6 +35,13 @@ class ConnectRequest:
     #: StreamARN, StartFragmentNumber, StartTimestamp); empty before that.
     customer_audio: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def caller_number(self) -> str | None:
+        """The number the IVR serves in this call: ``callerNumber`` as the flow keeps it (caller
+        lookup's E.164 number, or the account's an unknown caller proved), else the number the
+        network delivered; None when withheld."""
+        return self.attributes.get("callerNumber") or self.customer_number
+
 
 def _string_map(value: object, what: str) -> dict[str, str]:
     if value is None:
@@ -101,6 +108,22 @@ def error_answer(error: IvrError) -> dict[str, str]:
 
 
 ConnectAnswer = dict[str, str]
+Action = Callable[[ConnectRequest], ConnectAnswer]
+
+
+def dispatch(
+    request: ConnectRequest,
+    actions: Mapping[str, Action],
+    *,
+    key: str = "action",
+    default: str = "",
+) -> ConnectAnswer:
+    """Serve a multi-action handler: the block's ``key`` parameter names the action."""
+    serve = actions.get(request.parameters.get(key) or default)
+    if serve is None:
+        *first, last = actions
+        raise MalformedEventError(f"{key} must be {', '.join(first)} or {last}")
+    return serve(request)
 
 
 def connect_handler(

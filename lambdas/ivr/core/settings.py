@@ -57,6 +57,8 @@ class Settings:
     callback_outbound_flow_id: str = ""
     callback_queue_id: str = ""
     callback_source_number: str = ""
+    #: The queue (by name) callbacks go to, and the agent's views look in, when a flow names none.
+    callback_queue_name: str = "BasicQueue"
     # --- authentication (issue 4) ---
     #: Which VoiceProvider answers voice authentication: "http" (a third-party voice-biometrics
     #: service, ivr.adapters.voiceprint.http_service) or "simulated" (the local contact center
@@ -110,6 +112,7 @@ def settings() -> Settings:
         callback_outbound_flow_id=env.get("CALLBACK_OUTBOUND_FLOW_ID", ""),
         callback_queue_id=env.get("CALLBACK_QUEUE_ID", ""),
         callback_source_number=env.get("CALLBACK_SOURCE_NUMBER", ""),
+        callback_queue_name=env.get("CALLBACK_QUEUE_NAME", "BasicQueue"),
         voice_provider=env.get("VOICE_PROVIDER", "http").lower(),
         voice_threshold=min(100, max(0, int(env.get("VOICE_THRESHOLD", "90")))),
         voice_verify_speech_seconds=float(env.get("VOICE_VERIFY_SPEECH_SECONDS", "10")),
