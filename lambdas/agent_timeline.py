@@ -20,13 +20,13 @@ from ivr.auth.keypad import unlock_keypad
 from ivr.auth.voice import record
 from ivr.callbacks.service import PendingCallback
 from ivr.channels.api import (
+    answer_domain_errors,
     answer_unknown_routes_and_failures,
     json_response,
     problem,
     with_security_headers,
 )
 from ivr.core import clock
-from ivr.core.errors import IvrError
 from ivr.core.observability import logger
 from ivr.core.settings import settings
 from ivr.payments.transactions import Transaction
@@ -152,12 +152,7 @@ def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     return json_response(200, {"unlocked": True})
 
 
-@app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
-def domain_error(error: IvrError) -> Response[Any]:
-    logger.warning("timeline unavailable", extra={"errorCode": error.code})
-    return json_response(503, {"error": "unavailable", "message": "Please try again in a moment."})
-
-
+answer_domain_errors(app, "timeline")
 answer_unknown_routes_and_failures(app, "timeline")
 
 
