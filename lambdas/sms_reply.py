@@ -80,6 +80,9 @@ def _sns_message(record: object) -> object:
     return sns.get("Message") if isinstance(sns, dict) else None
 
 
+settings()  # at cold start: a variable the IVR cannot run with fails the init, named
+
+
 @logger.inject_lambda_context
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     records = event.get("Records") if isinstance(event, dict) else None

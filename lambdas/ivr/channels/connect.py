@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import ConnectContactFlowEvent
 
 from ivr.core.errors import IvrError, MalformedEventError
 from ivr.core.observability import logger
+from ivr.core.settings import settings
 
 #: Connect rejects responses over 32 KB; keep every value far below that.
 MAX_VALUE_LENGTH = 1024
@@ -134,6 +135,8 @@ def connect_handler(
     A domain error is expected (bad input, a lost condition, a store outage); anything else is a
     bug, logged with its stack trace, and the caller still gets an answer the flow can branch on.
     """
+
+    settings()  # at cold start: a variable the IVR cannot run with fails the init, named
 
     @functools.wraps(serve)
     def handler(event: Any, context: Any) -> ConnectAnswer:
