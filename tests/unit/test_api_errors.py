@@ -20,6 +20,7 @@ from ivr.core.errors import (
 )
 from ivr.payments.cards import InvalidCardError
 from ivr.payments.checkout import NoCustomerError, ReplayError, SessionRefusedError
+from simulator.context import lambda_context
 
 RAISED: dict[str, IvrError] = {
     "not-found": NoCustomerError("no customer"),
@@ -46,8 +47,9 @@ def api(refused: ErrorAnswer | None = None) -> APIGatewayRestResolver:
 
 
 def get(app: APIGatewayRestResolver, kind: str) -> tuple[int, dict[str, Any]]:
-    event = {"httpMethod": "GET", "path": f"/raise/{kind}", "headers": {}, "body": None}
-    response = app.resolve(event, None)
+    event: dict[str, Any] = {"httpMethod": "GET", "path": f"/raise/{kind}", "headers": {}}
+    context: Any = lambda_context("test")  # what Lambda passes; the routes never read it
+    response = app.resolve(event, context)
     return int(response["statusCode"]), json.loads(response["body"])
 
 
@@ -120,7 +122,8 @@ def test_both_apis_answer_domain_errors_from_the_one_mapping(
 
     monkeypatch.setattr(wiring, dependency, fails)
     app: APIGatewayRestResolver = __import__(handler).app
-    response = app.resolve(dict(event), None)
+    context: Any = lambda_context(handler)
+    response = app.resolve(dict(event), context)
     assert response["statusCode"] == status
     assert (
         json.loads(response["body"])["error"] == DOMAIN_ERROR_ANSWERS[type(error).__mro__[1]].error
