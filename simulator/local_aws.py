@@ -123,7 +123,7 @@ def reset_caches() -> None:
         wiring.activity,
         wiring.notifier,
         wiring.local_outbox,
-        wiring.callback_policy,
+        wiring.parsed_callback_policy,
         wiring.dialer,
         wiring.local_dialer,
         wiring.voice_provider,
@@ -137,6 +137,7 @@ def reset_caches() -> None:
         wiring.sandbox_processor,
         wiring.input_decrypter,
         wiring.contact_attributes,
+        wiring.customer_records,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

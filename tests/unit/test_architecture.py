@@ -17,7 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Where each tree's modules are rooted: lambdas/ is the artifact root (ivr.*, handler modules).
 SOURCES = {"lambdas": ROOT / "lambdas", "simulator": ROOT, "deploy": ROOT}
 
-DOMAIN_PACKAGES = ("ivr.core", "ivr.payments", "ivr.auth", "ivr.callbacks", "ivr.agent")
+DOMAIN_PACKAGES = (
+    "ivr.core",
+    "ivr.payments",
+    "ivr.auth",
+    "ivr.callbacks",
+    "ivr.agent",
+    "ivr.customers",
+)
 #: The small shared concepts beside the feature packages are domain too.
 DOMAIN_MODULES = ("ivr.activity", "ivr.callers", "ivr.intents", "ivr.notify", "ivr.steps")
 SDKS = ("boto3", "botocore", "pynamodb", "aws_encryption_sdk", "jinja2")

@@ -77,6 +77,11 @@ class Settings:
     #: JSON: opening hours and holidays per queue, slot capacity, days ahead, retries
     #: (ivr.callbacks.scheduling.parse_policy); empty: Mon-Fri 08:00-18:00 in the center's zone.
     callback_policy: str = ""
+    #: Parameter Store parameter holding that JSON (operators change it without a deploy); when
+    #: set it wins over ``callback_policy``. Read through Powertools parameters, cached for
+    #: ``parameter_max_age`` seconds.
+    callback_policy_parameter: str = ""
+    parameter_max_age: int = setting(300, env="PARAMETER_MAX_AGE_SECONDS", low=0)
     #: Which OutboundDialer places scheduled callbacks: "connect" (StartOutboundVoiceContact)
     #: or "local" (the local contact center records the call).
     dialer: str = setting("connect", choices=("connect", "local"))
@@ -111,6 +116,15 @@ class Settings:
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
     contact_attributes: str = setting("connect", choices=("connect", "activity"))
+    # --- customer data from the system of record (issue 18) ---
+    #: SQS dead-letter queue for files and change records that cannot be imported.
+    import_dlq_url: str = ""
+    #: SNS topic that tells the support team a file failed.
+    import_alerts_topic_arn: str = ""
+    #: The Step Functions Distributed Map that loads files too large for one invocation, and
+    #: the size (bytes) from which a CSV file goes to it.
+    import_state_machine_arn: str = ""
+    import_map_threshold_bytes: int = 50_000_000
 
 
 def _text(name: str, raw: str, rules: Mapping[str, Any]) -> str:
