@@ -16,8 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from ivr import wiring
 from ivr.agent.timeline import Timeline, contact_timeline, mask_account
 from ivr.agent.whisper import AUTH_METHODS, whisper_text
-from ivr.auth.keypad import unlock_keypad
-from ivr.auth.voice import record
+from ivr.auth.keypad import unlock_keypad_for_agent
 from ivr.callbacks.service import PendingCallback
 from ivr.channels.api import (
     answer_domain_errors,
@@ -147,8 +146,14 @@ def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     customer = found.facts.customer if found else None
     if found is None or customer is None:
         return json_response(404, {"error": "not_found", "message": "No customer on that contact."})
-    unlock_keypad(customer.phone, store=wiring.auth_store())
-    record(wiring.activity(), contact_id, clock.now(), f"keypad unlocked by agent {claims['sub']}")
+    unlock_keypad_for_agent(
+        customer.phone,
+        contact_id=contact_id,
+        agent=str(claims["sub"]),
+        store=wiring.auth_store(),
+        activity=wiring.activity(),
+        now=clock.now(),
+    )
     return json_response(200, {"unlocked": True})
 
 

@@ -17,37 +17,28 @@ from ivr import wiring
 from ivr.callbacks.sms_replies import (
     InboundSms,
     InvalidInboundSmsError,
-    handle_reply,
+    answer_reply,
     parse_inbound,
 )
-from ivr.core.errors import NotificationError
 from ivr.core.observability import logger
 from ivr.core.settings import settings
-from ivr.notify import Channel, OutgoingMessage
 
 #: SNS retries a failed delivery for up to a day or so; Lambda's async retries, six hours.
 RECORD_SECONDS = 2 * 24 * 3600
 
 
 def _reply(sms: InboundSms) -> dict[str, str]:
-    result = handle_reply(
+    answered = answer_reply(
         sms,
         service=wiring.callback_service(),
         callers=wiring.callers(),
+        notifier=wiring.notifier(),
         region=settings().default_phone_region,
         # an unknown number's callback is in the queue the flows book into
         default_queue=settings().callback_queue_name,
     )
-    sent = "no"
-    if result.answer is not None and result.phone is not None:
-        message = OutgoingMessage(
-            Channel.SMS, result.phone, result.answer, f"sms-reply-{sms.message_id}"
-        )
-        try:
-            wiring.notifier().send(message)
-            sent = "yes"
-        except NotificationError as error:
-            logger.warning("reply SMS not sent", extra={"errorCode": error.code})
+    result = answered.result
+    sent = "yes" if answered.sent else "no"
     return {"outcome": result.outcome.value, "callbackId": result.callback_id or "", "sent": sent}
 
 

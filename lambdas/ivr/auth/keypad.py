@@ -330,6 +330,21 @@ def unlock_keypad(phone: str, *, store: AuthStore) -> None:
     raise StoreUnavailableError("keypad unlock: too many concurrent changes")
 
 
+def unlock_keypad_for_agent(
+    phone: str,
+    *,
+    contact_id: str,
+    agent: str,
+    store: AuthStore,
+    activity: ActivityLog,
+    now: datetime,
+) -> None:
+    """The agent on ``contact_id`` identified its customer: lift the lock, and say who did it in
+    the contact's activity log."""
+    unlock_keypad(phone, store=store)
+    record(activity, contact_id, now, f"keypad unlocked by agent {agent}")
+
+
 def _update_contact(
     store: AuthStore, contact_id: str, change: Callable[[ContactAuth], ContactAuth]
 ) -> ContactAuth:
