@@ -3,7 +3,9 @@ stack) belongs in tests/integration. Every unit test runs with connect and bind 
 
 from __future__ import annotations
 
+import os
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,3 +23,13 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
 def _no_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("connect", "connect_ex", "bind"):
         monkeypatch.setattr(socket.socket, name, _refuse)
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """What a test (or the CLI it runs: log levels, the local stack's variables) sets in the
+    environment ends with it, so the next test reads the environment tests/conftest.py set."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
