@@ -241,7 +241,8 @@ def _card_token(world: Any, number: str = "4242424242424242") -> str:
     from ivr.payments.cards import parse_card
 
     card = parse_card(number, "12/30", "123", "Ana Souza", today=date(2026, 12, 1))
-    return world.sandbox_processor().tokenize(card).token
+    token: str = world.sandbox_processor().tokenize(card).token
+    return token
 
 
 def test_double_submit_charges_once_and_the_replay_gets_409(

@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from ivr.core.errors import IvrError
+from ivr.core.errors import InvalidInputError, IvrError
 from ivr.core.money import Money
 from ivr.core.observability import luhn_valid  # the one checksum: validation and log scrubbing
 
@@ -28,7 +28,7 @@ class CardField(StrEnum):
     CVV = "cvv"
 
 
-class InvalidCardError(IvrError):
+class InvalidCardError(InvalidInputError):
     """The card details fail a check the processor would also make (Luhn, expiry, CVV);
     ``field`` names the one that failed (None when it is not a typed field, e.g. a token)."""
 
@@ -45,7 +45,7 @@ class PaymentDeclinedError(IvrError):
     code = "PaymentDeclined"
 
 
-class InvalidAmountError(IvrError):
+class InvalidAmountError(InvalidInputError):
     """An amount that cannot be charged (zero, negative, above the limit)."""
 
     code = "InvalidAmount"

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from ivr.callers import CallerStore, Customer
-from ivr.core.errors import ConflictError, IvrError, NotFoundError
+from ivr.core.errors import ConflictError, IvrError, NotFoundError, RefusedError
 from ivr.core.hashing import keyed_hash, new_salt
 from ivr.core.money import Money
 from ivr.notify import MessageQueue, OutgoingMessage
@@ -359,7 +359,7 @@ class ReplayError(ConflictError):
     code = "Replay"
 
 
-class SessionRefusedError(IvrError):
+class SessionRefusedError(RefusedError):
     """Unknown, expired, locked or not verified: the one answer that is no oracle."""
 
     code = "SessionRefused"
