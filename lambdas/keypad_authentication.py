@@ -17,7 +17,7 @@ from ivr.auth import (
     KeypadResult,
     KeypadServices,
     KeypadVerdict,
-    KnowledgeQuestion,
+    check_account_answer,
     check_keypad_answer,
     claim_account,
     contact_state,
@@ -92,15 +92,9 @@ def _check_account(request: ConnectRequest) -> ConnectAnswer:
     store = wiring.auth_store()
     claimed = contact_state(request.contact_id, store=store).claimed_phone
     customer = wiring.callers().find_by_phone(claimed) if claimed else None
-    verdict = check_keypad_answer(
-        _attempt(request),
-        customer,
-        KnowledgeQuestion.POSTAL_CODE,
-        services=_services(),
-        now=clock.now(),
+    verdict = check_account_answer(
+        _attempt(request), customer, services=_services(), now=clock.now()
     )
-    if verdict.result is KeypadResult.NO_ANSWER_ON_RECORD:
-        verdict = KeypadVerdict(KeypadResult.WRONG, verdict.failures_in_call)
     if verdict.result is KeypadResult.AUTHENTICATED and customer is not None:
         # The balance step reads the account's number from the contact's callerNumber.
         return _answer(verdict, callerNumber=customer.phone, firstName=customer.first_name)
