@@ -472,15 +472,18 @@ def send_enrolment_code(
 ) -> CodeVerdict:
     """Text a fresh 6-digit code to the number on record (never to a number given in the call).
 
-    Connect may run this step up to four times: a code already sent moments ago is not sent
-    again, and a code stored but never sent is replaced by a new one before sending.
+    Connect may run this step up to four times, a retry possibly while the first run still waits
+    on the provider: a code issued moments ago is not issued again, and the SMS goes through the
+    step's idempotent sender (one message per contact and send).
     """
     if not contact_state(contact_id, store=services.store).keypad_passed:
         return CodeVerdict(CodeResult.NOT_ALLOWED)
     existing = services.store.one_time_code(contact_id)
     if existing is not None and existing.status is CodeStatus.CONFIRMED:
         return CodeVerdict(CodeResult.CONFIRMED)
-    if existing is not None and existing.sent and now - existing.issued_at < RESEND_AFTER:
+    if existing is not None and now - existing.issued_at < RESEND_AFTER:
+        # Sent moments ago, or being sent by a run still waiting on the provider: Connect's
+        # retry. A run that died before sending leaves the caller to ask again after 30 s.
         return CodeVerdict(CodeResult.SENT, CODE_ATTEMPTS - len(existing.wrong_tries))
     sends = existing.sends + 1 if existing is not None else 1
     if sends > CODE_SENDS:

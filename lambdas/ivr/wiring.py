@@ -70,7 +70,7 @@ def callback_service() -> CallbackService:
     from ivr import clock
     from ivr.callbacks import CallbackService
 
-    return CallbackService(callbacks(), callback_policy(), notifier(), clock.now)
+    return CallbackService(callbacks(), callback_policy(), step_notifier(), clock.now)
 
 
 @cache
@@ -155,6 +155,14 @@ def notifier() -> Notifier:
             config.email_from,
         )
     raise ValueError(f"unknown NOTIFIER {config.notifier!r}")
+
+
+@cache
+def step_notifier() -> Notifier:
+    """What Connect-invoked steps send through: each message key once, whatever Connect retries."""
+    from ivr.messaging.once import SentOnce
+
+    return SentOnce(notifier(), step_claims())
 
 
 @cache
