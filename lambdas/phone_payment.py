@@ -94,6 +94,7 @@ def _pay(request: ConnectRequest, entry: EncryptedCard) -> KeypadAnswer:
     return pay_by_phone(
         entry,
         payment_id,
+        caller_phone=_caller(request).phone,
         decrypter=wiring.input_decrypter(),
         today=_today(request),
         now=clock.now(),
