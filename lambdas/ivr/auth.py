@@ -290,20 +290,25 @@ def _check(
         record(services.activity, attempt.contact_id, now, "keypad: no answer on record")
         return KeypadVerdict(KeypadResult.NO_ANSWER_ON_RECORD)
     if _answer_matches(services.pepper, salt, expected, attempt.answer) and not locked:
-        return _passed(attempt, services, now)
-    return _failed(attempt, counter_key, counter, services=services, now=now, silent=silent_lock)
+        return _passed(attempt, contact, services, now)
+    return _failed(
+        attempt, contact, counter_key, counter, services=services, now=now, silent=silent_lock
+    )
 
 
 def _locked(counter: CustomerFailures | None) -> bool:
     return counter is not None and counter.locked
 
 
-def _passed(attempt: KeypadAttempt, services: KeypadServices, now: datetime) -> KeypadVerdict:
+def _passed(
+    attempt: KeypadAttempt, read: ContactAuth, services: KeypadServices, now: datetime
+) -> KeypadVerdict:
     limit = services.limits.per_call
     contact = _update_contact(
         services.store,
         attempt.contact_id,
         lambda c: replace(c, keypad_passed=True) if len(c.failures) < limit else c,
+        read,
     )
     if not contact.keypad_passed:  # concurrent wrong tries used up the call's limit first
         return KeypadVerdict(KeypadResult.AGENT, len(contact.failures))
@@ -313,6 +318,7 @@ def _passed(attempt: KeypadAttempt, services: KeypadServices, now: datetime) -> 
 
 def _failed(
     attempt: KeypadAttempt,
+    read: ContactAuth,
     counter_key: str | None,
     counter: CustomerFailures | None,
     *,
@@ -331,6 +337,7 @@ def _failed(
             if len(c.failures) < limit and key not in c.failures
             else c
         ),
+        read,
     )
     if key not in contact.failures:
         return KeypadVerdict(KeypadResult.AGENT, len(contact.failures))
@@ -406,10 +413,14 @@ def unlock_keypad(phone: str, *, store: AuthStore) -> None:
 
 
 def _update_contact(
-    store: AuthStore, contact_id: str, change: Callable[[ContactAuth], ContactAuth]
+    store: AuthStore,
+    contact_id: str,
+    change: Callable[[ContactAuth], ContactAuth],
+    read: ContactAuth | None = None,
 ) -> ContactAuth:
+    """Change the call's record; ``read`` is the record as just read (saves reading it again)."""
     for _ in range(5):  # only this call writes its record; a conflict is Connect's own retry
-        current = store.contact(contact_id) or ContactAuth(contact_id)
+        current, read = read or store.contact(contact_id) or ContactAuth(contact_id), None
         changed = change(current)
         if changed == current:  # nothing to write (a limit reached, an attempt already counted)
             return current
