@@ -118,12 +118,15 @@ def _count_requests() -> None:
 
 
 def _record_handlers() -> None:
-    """The simulator loads every handler through ``load_handler``: wrap what it returns."""
+    """The simulator loads every handler through ``load_handler``: wrap what it returns, in every
+    module that imported it."""
+    import simulator.lambda_service as service
+    import simulator.portal_client as portal_client
     import simulator.runtime as runtime
-    from ivr import clock
-    from simulator.template import function_handlers
+    from deploy.template import function_handlers
+    from ivr.core import clock
 
-    load = runtime.load_handler
+    load = service.load_handler
     modules = {logical: h.split(".")[0] for logical, h in function_handlers().items()}
 
     def recorded(logical_id: str) -> Callable[[Any, Any], Any]:
@@ -141,7 +144,8 @@ def _record_handlers() -> None:
 
         return run
 
-    runtime.load_handler = recorded
+    for module in (service, runtime, portal_client):
+        module.load_handler = recorded  # type: ignore[attr-defined]
 
 
 # --- the local stack ----------------------------------------------------------------------------
@@ -156,8 +160,8 @@ def _free_port() -> int:
 def _fresh_tables() -> None:
     import boto3
 
+    from deploy.template import resources_of_type
     from simulator.local_aws import reset_caches, table_definitions
-    from simulator.template import resources_of_type
 
     client = boto3.client("dynamodb")
     for name in client.list_tables()["TableNames"]:
@@ -200,7 +204,7 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 module, path, at = sys.argv[2], sys.argv[3], sys.argv[4]
 from datetime import datetime
-from ivr import clock
+from ivr.core import clock
 class Context:
     function_name = module
     memory_limit_in_mb = 512
@@ -245,13 +249,13 @@ def _cold_start_ms(call: Invocation) -> float:
 
 
 def _warm_ms(call: Invocation) -> tuple[float, float]:
-    import simulator.runtime as runtime
-    from ivr import clock
+    import simulator.lambda_service as service
+    from deploy.template import function_handlers
+    from ivr.core import clock
     from simulator.context import lambda_context
-    from simulator.template import function_handlers
 
     logical = next(k for k, v in function_handlers().items() if v.startswith(f"{call.module}."))
-    handler = runtime.load_handler(logical)
+    handler = service.load_handler(logical)
     samples = []
     with clock.installed(lambda: call.at):
         for _ in range(WARM_RUNS):

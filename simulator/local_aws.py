@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from deploy.template import global_environment, resources_of_type, template
 from simulator.input_keys import local_secret_value
-from simulator.template import global_environment, resources_of_type, template
 
 LOCAL_REGION = "us-east-1"
 
@@ -112,7 +112,8 @@ def reset_caches() -> None:
     """Forget stores, settings and cached secrets built for an earlier AWS (a new moto, a test)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from ivr import settings, wiring
+    from ivr import wiring
+    from ivr.core import settings
 
     for factory in (
         wiring.callers,
@@ -122,7 +123,7 @@ def reset_caches() -> None:
         wiring.activity,
         wiring.notifier,
         wiring.local_outbox,
-        wiring.callback_policy,
+        wiring.parsed_callback_policy,
         wiring.dialer,
         wiring.local_dialer,
         wiring.voice_provider,
@@ -137,6 +138,7 @@ def reset_caches() -> None:
         wiring.sandbox_processor,
         wiring.input_decrypter,
         wiring.contact_attributes,
+        wiring.customer_records,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

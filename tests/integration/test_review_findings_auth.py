@@ -62,7 +62,7 @@ def _heard(record: CallRecord) -> tuple[list[str], str, str | None]:
 
 def test_a_locked_account_sounds_like_one_that_does_not_exist(seeded: None) -> None:
     from ivr import wiring
-    from ivr.auth import CustomerFailures
+    from ivr.auth.keypad import CustomerFailures
 
     wiring.auth_store().save_customer_failures(  # Ana's keypad locked from her number on record
         CustomerFailures("+13125550142", {"x#1": START}, locked_at=START, version=1), 0
@@ -95,7 +95,7 @@ def test_the_account_path_still_locks_itself_after_five_wrong_answers(seeded: No
 
 def test_concurrent_tries_in_one_call_never_count_more_than_three(seeded: None) -> None:
     from ivr import wiring
-    from ivr.auth import (
+    from ivr.auth.keypad import (
         KeypadAttempt,
         KeypadLimits,
         KeypadResult,

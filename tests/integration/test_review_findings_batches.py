@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ivr.errors import NotificationError
+from ivr.core.errors import NotificationError
 from ivr.notify import OutgoingMessage
 from simulator.context import lambda_context as make_context
 

@@ -23,7 +23,7 @@ PIN = "512673"
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
     """What our Logger writes (its own handler and formatter, pointed at a buffer)."""
-    from ivr.observability import logger
+    from ivr.core.observability import logger
 
     handler: Any = logger.registered_handler
     stream = io.StringIO()
@@ -82,7 +82,7 @@ def test_the_sender_logs_no_link_token_with_event_logging_on(
 
 
 def test_other_libraries_logging_at_debug_are_scrubbed() -> None:
-    import ivr.observability  # noqa: F401 - installs the scrubbing
+    import ivr.core.observability  # noqa: F401 - installs the scrubbing
 
     stream = io.StringIO()
     late = logging.StreamHandler(stream)  # a handler added after our import, like any library's

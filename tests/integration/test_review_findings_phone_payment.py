@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from ivr.callers import Customer
-from ivr.money import Money
+from ivr.core.money import Money
 from tests.integration.test_phone_payment import PHONE, _invoke, _pay_event, _start, world
 
 __all__ = ["world"]  # the fixture, shared with the phone payment tests

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ivr import clock
+from ivr.core import clock
 from ivr.notify import OutgoingMessage
 from tests.conftest import load_event
 
@@ -100,7 +100,7 @@ def test_an_overlapping_retry_of_the_enrolment_code_texts_one_code(
     from enrolment_code import lambda_handler
 
     from ivr import wiring
-    from ivr.auth import ContactAuth
+    from ivr.auth.keypad import ContactAuth
     from simulator.seed import load_given
 
     load_given(ANA)

@@ -14,8 +14,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ivr.callbacks import Callback, CallbackStatus, DialError
-from ivr.dialer import ConnectDialer
+from ivr.adapters.connect.dialer import ConnectDialer
+from ivr.callbacks.service import Callback, CallbackStatus, DialError
 from tests.integration.test_callback_sweep import EIGHT, Killed, book, store, sweep
 
 __all__ = ["store"]  # the parametrized fixture (fake and DynamoDB), shared with the sweep tests
