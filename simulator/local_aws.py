@@ -148,7 +148,6 @@ def reset_caches() -> None:
         wiring.message_queue,
         wiring.idempotency_store,
         wiring.step_claims,
-        wiring.step_notifier,
         wiring.payment_processor,
         wiring.sandbox_processor,
         wiring.input_decrypter,

@@ -181,9 +181,9 @@ def notifier() -> Notifier:
     raise ValueError(f"unknown NOTIFIER {config.notifier!r}")
 
 
-@cache
 def step_notifier() -> Notifier:
-    """What Connect-invoked steps send through: each message key once, whatever Connect retries."""
+    """What Connect-invoked steps send through: each message key once, whatever Connect retries.
+    Not cached itself: it wraps whatever sender and claims are current (tests swap them)."""
     from ivr.adapters.messaging.once import SentOnce
 
     return SentOnce(notifier(), step_claims())
