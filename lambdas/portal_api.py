@@ -35,8 +35,8 @@ from ivr.payments.portal import (
     PortalSessionStatus,
     api_token,
     api_token_valid,
-    verify_pin,
 )
+from ivr.payments.portal_link import LinkState, LinkView, open_link, view_link
 
 app = APIGatewayRestResolver(
     cors=CORSConfig(
@@ -54,8 +54,28 @@ REFUSED_MESSAGE = (
 
 
 def _refused() -> Response[Any]:
-    """Unknown, expired, locked, used, wrong PIN: one answer, so it is no oracle."""
+    """Without the link's token, unknown, expired, locked, used: one answer, so it is no oracle."""
     return json_response(403, {"error": "link_not_usable", "message": REFUSED_MESSAGE})
+
+
+def _link(view: LinkView) -> dict[str, Any]:
+    """The link's state for the holder of its token: what the page shows instead of the PIN."""
+    shown: dict[str, Any] = {
+        "state": view.state.value,
+        "pinTriesLeft": view.pin_tries_left,
+        "cardTriesLeft": view.card_tries_left,
+        **_summary(view.session),
+    }
+    receipt = view.receipt
+    if receipt is not None:
+        shown["receipt"] = {
+            "amountDisplay": receipt.amount.spoken(),
+            "brand": receipt.card_brand,
+            "last4": receipt.last4,
+            "reference": receipt.reference,
+            "paidAt": receipt.paid_at.isoformat(),
+        }
+    return shown
 
 
 def _body() -> dict[str, Any]:
@@ -121,24 +141,42 @@ def _note_wrong_pin(session_id: str) -> None:
         _note(session, f"portal: wrong PIN ({session.attempts} of {MAX_PIN_ATTEMPTS})")
 
 
+@app.post("/sessions/<session_id>/link")
+def link(session_id: str) -> Response[Any]:
+    view = view_link(
+        session_id,
+        _text(_body(), "token", 100),
+        sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
+        now=clock.now(),
+    )
+    return _refused() if view is None else json_response(200, _link(view))
+
+
 @app.post("/sessions/<session_id>/verify")
 def verify(session_id: str) -> Response[Any]:
     body = _body()
-    session = verify_pin(
+    opening = open_link(
         session_id,
         _text(body, "token", 100),
         _text(body, "pin", 12),
         sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
         pepper=wiring.pepper(),
         now=clock.now(),
     )
-    if session is None:
-        _note_wrong_pin(session_id)
+    view, session = opening.view, opening.verified
+    if view is None:
         return _refused()
-    _note(session, "portal: PIN accepted, payment page opened")
-    return json_response(
-        200, {"apiToken": api_token(session, wiring.pepper()), **_summary(session)}
-    )
+    if session is not None:
+        _note(session, "portal: PIN accepted, payment page opened")
+        return json_response(200, {"apiToken": api_token(session, wiring.pepper()), **_link(view)})
+    if view.state is LinkState.OPEN:
+        _note_wrong_pin(session_id)
+        return json_response(403, {"error": "wrong_pin", **_link(view)})
+    if view.state is LinkState.LOCKED:
+        _note_wrong_pin(session_id)  # the fifth wrong PIN, or a try on a locked link
+    return json_response(409, {"error": f"link_{view.state.value}", **_link(view)})
 
 
 @app.get("/sessions/<session_id>")
@@ -151,6 +189,7 @@ def status(session_id: str) -> Response[Any]:
         now=clock.now(),
         sessions=wiring.portal_sessions(),
         transactions=wiring.transactions(),
+        consume_notice=False,  # the notices are the waiting IVR's to hear
     )
     return json_response(200, {"status": state.value, **_summary(session)})
 
@@ -195,6 +234,8 @@ def pay(session_id: str) -> Response[Any]:
         "amountDisplay": outcome.amount.spoken(),
         "last4": outcome.last4,
         "reference": outcome.reference,
+        "cardTriesLeft": outcome.card_tries_left,
+        "brand": outcome.brand,
     }
     shown = f"{outcome.amount.spoken()} with the card ending {outcome.last4}"
     if outcome.status is ChargeStatus.DECLINED:
