@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ivr.channels.lex import SESSION_ID_PATH, LexAnswer, LexRequest, lex_handler, respond
-from ivr.intents import next_step
+from ivr.conversation import reply
 from ivr.observability import logger
 
 
 @logger.inject_lambda_context(correlation_id_path=SESSION_ID_PATH)
 @lex_handler
 def lambda_handler(request: LexRequest) -> LexAnswer:
-    step = next_step(request.turn())
+    step = reply(request.turn())
     logger.info(
         "lex turn",
         extra={

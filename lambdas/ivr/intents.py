@@ -27,6 +27,8 @@ class IntentName(StrEnum):
     MAKE_PAYMENT = "MakePayment"
     TALK_TO_AGENT = "TalkToAgent"
     REQUEST_CALLBACK = "RequestCallback"
+    END_CONVERSATION = "EndConversation"  # "no, that's all" to "anything else?"
+    CHOOSE_AMOUNT = "ChooseAmount"  # the answer to the payment flow's amount question
     FALLBACK = "FallbackIntent"
 
 
@@ -37,6 +39,8 @@ INTENT_SLOTS: dict[str, tuple[str, ...]] = {
     IntentName.MAKE_PAYMENT: ("Amount", "PaymentMethod"),
     IntentName.TALK_TO_AGENT: (),
     IntentName.REQUEST_CALLBACK: ("CallbackDate", "CallbackTime"),
+    IntentName.END_CONVERSATION: (),
+    IntentName.CHOOSE_AMOUNT: ("Amount",),
     IntentName.FALLBACK: (),
 }
 
@@ -91,6 +95,7 @@ class Turn:
     attributes: Mapping[str, str] = field(default_factory=dict)
     confirmation: str = "None"  # None | Confirmed | Denied
     turn_id: str | None = None
+    input_mode: str = "Text"  # DTMF | Speech | Text
 
 
 StepKind = Literal["delegate", "elicit_slot", "fulfilled", "failed", "elicit_intent"]
@@ -105,6 +110,7 @@ class Step:
     attributes: Mapping[str, str] = field(default_factory=dict)
     message: str | None = None
     slot: str | None = None
+    intent: str | None = None  # another intent than the turn's: a key or a reading switched it
 
 
 def next_step(turn: Turn) -> Step:
@@ -237,6 +243,7 @@ def _complete_callback(turn: Turn) -> Turn | Step:
 
 _RULES: dict[str, tuple[Rule, ...]] = {
     IntentName.MAKE_PAYMENT: (_check_amount,),
+    IntentName.CHOOSE_AMOUNT: (_check_amount,),
     IntentName.REQUEST_CALLBACK: (_check_callback_date, _check_callback_time, _complete_callback),
 }
 
@@ -278,7 +285,9 @@ def _fall_back(turn: Turn) -> Step:
     )
 
 
-def _done_message(turn: Turn) -> str:
+def _done_message(turn: Turn) -> str | None:
+    if turn.intent in {IntentName.CHOOSE_AMOUNT, IntentName.END_CONVERSATION}:
+        return None  # the flow confirms the amount, or says goodbye
     if turn.intent == IntentName.MAKE_PAYMENT:
         amount = turn.slots.get("Amount")
         if amount and amount.interpreted and amount_problem(amount) is None:
@@ -287,7 +296,7 @@ def _done_message(turn: Turn) -> str:
     if turn.intent == IntentName.REQUEST_CALLBACK:
         return _callback_message(turn)
     if turn.intent == IntentName.TALK_TO_AGENT:
-        return "Okay, I'll connect you with an agent."
+        return None  # the flow says "Connecting you to an agent." once
     return "Let me look up your balance."
 
 

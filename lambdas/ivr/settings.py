@@ -75,6 +75,9 @@ class Settings:
     #: Wrong keypad answers allowed in one call, and within 24 hours before the keypad locks.
     keypad_failures_per_call: int = 3
     keypad_failures_per_day: int = 5
+    # --- the conversation (issue 13) ---
+    #: A caller may pay more than the balance (a credit on the account) only when this is on.
+    allow_overpayment: bool = False
     # --- agent dashboard (issue 7) ---
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
@@ -118,5 +121,6 @@ def settings() -> Settings:
         voice_deadline=float(env.get("VOICE_DEADLINE_SECONDS", "3.5")),
         keypad_failures_per_call=int(env.get("KEYPAD_FAILURES_PER_CALL", "3")),
         keypad_failures_per_day=int(env.get("KEYPAD_FAILURES_PER_DAY", "5")),
+        allow_overpayment=env.get("ALLOW_OVERPAYMENT", "false").lower() == "true",
         contact_attributes=env.get("CONTACT_ATTRIBUTES", "connect").lower(),
     )
