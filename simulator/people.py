@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,6 +110,10 @@ def _as_input(step: dict[str, Any], request: InputRequest) -> CallerInput:
     raise ValueError(f"unknown scenario step {step!r}")
 
 
+#: What a caller types as keys without the leading "#": one key, or digits ended by "#".
+_KEYS = re.compile(r"[0-9*#]|[0-9]+#")
+
+
 @dataclass
 class TerminalCaller:
     """A person typing: words are speech, ``#``-prefixed keys are keypad digits, an empty line is
@@ -132,4 +137,6 @@ class TerminalCaller:
             return Silence(request.timeout_seconds)
         if line.startswith("#"):
             return Digits(line[1:].replace(" ", ""))
+        if _KEYS.fullmatch(line):  # "1" or "7500#": keys at any question, menu or bot
+            return Digits(line)
         return Speech(line)
