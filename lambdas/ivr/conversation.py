@@ -3,8 +3,10 @@
 Connect hands keys pressed at a Lex prompt to the bot as DTMF text ("2", "7500"). What they mean
 depends on the question, which the flow names in the session attribute ``keypad``: ``menu`` (the
 main menu and "anything else?": 1 balance, 2 pay, 3 callback, 9 that's all, 0 agent) or
-``amount`` (the payment flow's amount question: 1 the amount offered, digits then # an amount
-in cents, 0 agent). A key means what the spoken answer means: the reply switches to that intent.
+``amount`` (the payment flow's amount question: 1 the amount offered, two or more digits then
+# an amount in cents, 0 agent). Any other question (``time``) keeps 0 for the agent and leaves
+other keys to the intent's rules. A key means what the spoken answer means: the reply switches to
+that intent.
 
 Spoken amounts are read from the caller's own words as well as from Lex's number slot, because
 AMAZON.Number has no notion of money: "a hundred and twenty fifty" is $120.50, not 170.
@@ -78,8 +80,11 @@ def _keyed(turn: Turn) -> Step:
     keys = turn.said.strip().rstrip("#")
     if keys == AGENT_KEY:
         return _switched(replace(turn, intent=IntentName.TALK_TO_AGENT, slots={}, fulfilment=True))
-    if turn.attributes.get(KEYPAD) == "amount":
+    keypad = turn.attributes.get(KEYPAD, "menu")
+    if keypad == "amount":
         return _keyed_amount(turn, keys)
+    if keypad != "menu":  # a question of its own (the callback time): the intent rules decide
+        return next_step(turn)
     intent = MENU_KEYS.get(keys)
     if intent is None:
         return _key_mistake(turn, MENU_HELP)
@@ -90,7 +95,8 @@ def _keyed_amount(turn: Turn, keys: str) -> Step:
     chosen = replace(turn, intent=IntentName.CHOOSE_AMOUNT, fulfilment=True)
     if keys == ACCEPT_OFFER_KEY:
         return _switched(replace(chosen, slots={}))
-    if not keys.isdigit() or len(keys) > MAX_KEYED_DIGITS:
+    # A lone key other than 1 or 0 is a menu reflex, not an amount of a few cents.
+    if not keys.isdigit() or not 2 <= len(keys) <= MAX_KEYED_DIGITS:
         return _key_mistake(turn, AMOUNT_HELP)
     dollars = str(Decimal(int(keys)).scaleb(-2))
     return _switched(replace(chosen, slots={"Amount": SlotValue(keys, dollars, (dollars,))}))

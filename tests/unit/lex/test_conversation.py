@@ -56,8 +56,9 @@ def test_key_0_is_the_agent_at_the_amount_question_too() -> None:
     assert reply(keyed("0", keypad="amount")).intent == "TalkToAgent"
 
 
-def test_letters_at_the_amount_question_explain_how_to_key_an_amount() -> None:
-    assert reply(keyed("*", keypad="amount")).message == AMOUNT_HELP
+@pytest.mark.parametrize("keys", ["*", "2", "1234567890#"])
+def test_keys_that_are_no_amount_explain_how_to_key_one(keys: str) -> None:
+    assert reply(keyed(keys, keypad="amount")).message == AMOUNT_HELP
 
 
 @pytest.mark.parametrize(
