@@ -78,6 +78,7 @@ class AmountCheck:
     default: Money  # what "the full balance" / "yes" means: an unfinished payment's, else all
     amount: Money | None = None  # the amount to pay, when OK
     reason: str = ""  # why a refused amount cannot be paid, as the caller hears it
+    unfinished: bool = False  # ``default`` is the amount of a payment left unfinished
 
     def question(self) -> str:
         """The amount question, with the keypad equivalent the bot understands."""
@@ -85,7 +86,7 @@ class AmountCheck:
             "To pay another amount, say it, or key it in dollars and cents, then press pound: "
             "for $75.00, key 7 5 0 0 pound."
         )
-        if self.default != self.balance:
+        if self.unfinished:
             return (
                 f"Your unfinished payment is for {self.default.spoken()}, and your balance is "
                 f"{self.balance.spoken()}. To pay {self.default.spoken()}, say yes, or press 1. "
@@ -111,9 +112,9 @@ def check_payment_amount(
     mark = customer.open_transaction
     default = mark.amount if mark is not None else balance
     if not (requested or "").strip():
-        if chosen:
-            return AmountCheck(AmountStatus.OK, balance, default, default)
-        return AmountCheck(AmountStatus.ASK, balance, default)
+        status = AmountStatus.OK if chosen else AmountStatus.ASK
+        amount = default if chosen else None
+        return AmountCheck(status, balance, default, amount, unfinished=mark is not None)
     try:
         amount = Money.parse(str(requested), balance.currency)
     except ValueError:
