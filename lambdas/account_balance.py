@@ -6,9 +6,9 @@ from __future__ import annotations
 from ivr import wiring
 from ivr.callers import balance_of, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.checkout import NoCustomerError, check_payment_amount
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
+from ivr.payments.checkout import NoCustomerError, check_payment_amount
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)

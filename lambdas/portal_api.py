@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.activity import ActivityEvent
 from ivr.channels.api import (
     answer_unknown_routes_and_failures,
@@ -17,17 +17,26 @@ from ivr.channels.api import (
     reject_before_routing,
     with_security_headers,
 )
-from ivr.checkout import (
+from ivr.core import clock
+from ivr.core.errors import IvrError
+from ivr.core.observability import logger
+from ivr.core.settings import settings
+from ivr.payments.cards import ChargeStatus, InvalidAmountError, InvalidCardError
+from ivr.payments.checkout import (
     ReplayError,
     SessionRefusedError,
     payment_state,
     submit_portal_payment,
 )
-from ivr.errors import IvrError
-from ivr.observability import logger
-from ivr.payments import ChargeStatus, InvalidAmountError, InvalidCardError
-from ivr.portal import PortalNotice, PortalSession, api_token, api_token_valid, verify_pin
-from ivr.settings import settings
+from ivr.payments.portal import (
+    MAX_PIN_ATTEMPTS,
+    PortalNotice,
+    PortalSession,
+    PortalSessionStatus,
+    api_token,
+    api_token_valid,
+    verify_pin,
+)
 
 app = APIGatewayRestResolver(
     cors=CORSConfig(
@@ -97,6 +106,21 @@ def _summary(session: PortalSession) -> dict[str, Any]:
     }
 
 
+def _note_wrong_pin(session_id: str) -> None:
+    """A refused PIN for the agent's timeline (the caller's answer stays the same for every
+    refusal): how many wrong PINs so far, or that the link is now locked."""
+    try:
+        session = wiring.portal_sessions().get(session_id) if len(session_id) <= 64 else None
+    except IvrError:
+        return  # the timeline is best effort
+    if session is None or not session.attempts:
+        return
+    if session.status is PortalSessionStatus.LOCKED:
+        _note(session, f"portal: link locked after {session.attempts} wrong PINs")
+    else:
+        _note(session, f"portal: wrong PIN ({session.attempts} of {MAX_PIN_ATTEMPTS})")
+
+
 @app.post("/sessions/<session_id>/verify")
 def verify(session_id: str) -> Response[Any]:
     body = _body()
@@ -109,6 +133,7 @@ def verify(session_id: str) -> Response[Any]:
         now=clock.now(),
     )
     if session is None:
+        _note_wrong_pin(session_id)
         return _refused()
     _note(session, "portal: PIN accepted, payment page opened")
     return json_response(
@@ -155,6 +180,7 @@ def pay(session_id: str) -> Response[Any]:
             callers=wiring.callers(),
             processor=wiring.payment_processor(),
             queue=wiring.message_queue(),
+            messages=wiring.payment_messages(),
         )
     except ReplayError:
         return json_response(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from simulator.flow_check import flow_reference_name
 from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
-from simulator.flows.interpreter import CallListener
+from simulator.flows.interpreter import ActionObserver, CallListener
+from simulator.flows.services import LocalServices
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
-from simulator.ports import Caller
+from simulator.ports import Caller, ContactRuntime
 from simulator.runtime import LocalRuntime, QueueState
 from simulator.transcript import ActivityRecorder
 from simulator.voice import script_voice
@@ -33,6 +37,17 @@ def flow_library(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
     return library
 
 
+@cache
+def _library_as_of(directory: Path, stamp: tuple[float, ...]) -> FlowLibrary:
+    return flow_library(directory)
+
+
+def current_flows(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
+    """flow_library(), parsed again only when a flow file changed (a batch runs many calls)."""
+    stamp = tuple(path.stat().st_mtime for path in sorted(directory.glob("*.json")))
+    return _library_as_of(directory, stamp)
+
+
 @dataclass
 class CallSetup:
     caller_number: str | None
@@ -43,6 +58,15 @@ class CallSetup:
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
+    #: How long the agent holds the customer once connected (the CustomerHold flow's time).
+    agent_hold_seconds: float = 0.0
+    #: The stand-ins' data (given.profiles, cases, views, third_party, outbound).
+    services: LocalServices = field(default_factory=LocalServices)
+    #: An outbound call (a dialled callback): the dialer's contact id and the attributes it set.
+    initiation_method: str = "INBOUND"
+    contact_id: str | None = None
+    #: Contact attributes the call starts with (a Connect test case's InitializationData).
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def place_call(
@@ -50,12 +74,18 @@ def place_call(
     caller: Caller,
     library: FlowLibrary | None = None,
     listener: CallListener | None = None,
+    clock: VirtualClock | None = None,
+    observer: ActionObserver | None = None,
+    runtime_wrapper: Callable[[LocalRuntime, VirtualClock], ContactRuntime] | None = None,
 ) -> CallRecord:
     """Run one inbound call from start to end; the handlers talk to whatever AWS is configured.
 
     Each event also goes to the activity log (the agent's timeline, simulator/transcript.py) and
-    to ``listener`` (the web phone and the agent dashboard follow the call through it)."""
-    clock = VirtualClock(setup.start)
+    to ``listener`` (the web phone and the agent dashboard follow the call through it).
+    ``observer`` sees each block start and ``runtime_wrapper`` wraps the contact center's
+    services (a Connect test case observes blocks and overrides Lambdas and hours with them);
+    ``clock`` is the call's own (default: a virtual clock from ``setup.start``)."""
+    clock = clock or VirtualClock(setup.start)
     runtime = LocalRuntime(
         queue=setup.queue,
         open_hours=setup.open_hours,
@@ -63,11 +93,16 @@ def place_call(
         faults=setup.faults,
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
-    contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
-    from simulator.paths import use_lambda_path
+    contact = Contact(
+        customer_address=setup.caller_number,
+        system_address=MAIN_NUMBER,
+        contact_id=setup.contact_id or str(uuid.uuid4()),
+        initiation_method=setup.initiation_method,
+        attributes=dict(setup.attributes),
+    )
+    contact.hold_seconds = setup.agent_hold_seconds
 
-    use_lambda_path()
-    from ivr import clock as handler_clock  # the handlers see the call's virtual time
+    from ivr.core import clock as handler_clock  # the handlers see the call's virtual time
 
     runtime.contact_id = contact.contact_id
     script_voice(contact.contact_id, setup.voice)  # what the simulated voice provider answers
@@ -78,16 +113,18 @@ def place_call(
         if listener is not None:
             listener(event, contact)
 
-    with handler_clock.installed(clock.now):
+    with handler_clock.installed_here(clock.now):
         return run_contact(
-            library or flow_library(),
+            library or current_flows(),
             setup.entry_flow,
             contact,
             caller,
-            runtime,
+            runtime if runtime_wrapper is None else runtime_wrapper(runtime, clock),
             lex,
             clock,
             listener=tell,
+            services=setup.services,
+            observer=observer,
         )
 
 
@@ -106,4 +143,5 @@ def record_as_json(
         "errors": record.errors,
         "whisper": record.whisper,
         "events": record.events,
+        "stand_ins": record.stand_ins,
     }

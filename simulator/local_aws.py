@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from deploy.template import global_environment, resources_of_type, template
 from simulator.input_keys import local_secret_value
-from simulator.template import global_environment, resources_of_type, template
 
 LOCAL_REGION = "us-east-1"
 
@@ -105,14 +105,30 @@ def start_server(port: int, host: str = "127.0.0.1") -> Any:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    # Several web-phone calls at once reach it from several threads: as in in_memory_aws, moto's
+    # backend is let in one request at a time (werkzeug's server calls its ``app`` attribute).
+    wsgi = server._server
+    if wsgi is not None:
+        wsgi.app = _one_request_at_a_time(wsgi.app)
     return server
+
+
+def _one_request_at_a_time(app: Any) -> Any:
+    lock = threading.Lock()
+
+    def serve(environ: Any, start_response: Any) -> list[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return serve
 
 
 def reset_caches() -> None:
     """Forget stores, settings and cached secrets built for an earlier AWS (a new moto, a test)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from ivr import settings, wiring
+    from ivr import wiring
+    from ivr.core import settings
 
     for factory in (
         wiring.callers,
@@ -122,7 +138,7 @@ def reset_caches() -> None:
         wiring.activity,
         wiring.notifier,
         wiring.local_outbox,
-        wiring.callback_policy,
+        wiring.parsed_callback_policy,
         wiring.dialer,
         wiring.local_dialer,
         wiring.voice_provider,
@@ -136,6 +152,7 @@ def reset_caches() -> None:
         wiring.sandbox_processor,
         wiring.input_decrypter,
         wiring.contact_attributes,
+        wiring.customer_records,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

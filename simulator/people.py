@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.portal_client import PortalStepError, use_portal
 from simulator.ports import CallerInput, Digits, Hangup, InputRequest, Silence, Speech
+from simulator.voice import last_code_sent
 
 
 @dataclass
@@ -23,6 +24,7 @@ class ScriptedCaller:
     heard: list[str] = field(default_factory=list)  # everything, for `portal: {pin: spoken}`
     hold_left: float = 0.0  # seconds of a `hold:` step still to stay silent
     phone: str | None = None  # the caller's number, for `press: otp`
+    portal_page: tuple[str, str] | None = None  # the page a `portal:` step verified
 
     @classmethod
     def from_steps(cls, steps: list[dict[str, Any]]) -> ScriptedCaller:
@@ -57,8 +59,6 @@ class ScriptedCaller:
 
     def _type_code(self) -> CallerInput:
         """`press: otp`: the code last texted to the caller's number, then the pound key."""
-        from simulator.voice import last_code_sent
-
         code = last_code_sent(self.phone)
         if code is None:
             self.failures.append(f"step {self.step_number}: press otp, but no code was texted")
@@ -66,13 +66,12 @@ class ScriptedCaller:
         return Digits(code + "#")
 
     def _use_portal(self, spec: dict[str, Any]) -> None:
-        from simulator.portal_client import PortalStepError, use_portal
-
         try:
-            visit = use_portal(spec, self.heard)
+            visit = use_portal(spec, self.heard, self.portal_page)
         except PortalStepError as problem:
             self.failures.append(f"step {self.step_number}: portal: {problem}")
             return
+        self.portal_page = visit.page or self.portal_page
         wanted = spec.get("expect_status")
         if wanted is not None and (not visit.answers or visit.answers[-1][1] != int(wanted)):
             got = [(what, status) for what, status, _ in visit.answers]
@@ -110,14 +109,11 @@ def _as_input(step: dict[str, Any], request: InputRequest) -> CallerInput:
     raise ValueError(f"unknown scenario step {step!r}")
 
 
-#: What a caller types as keys without the leading "#": one key, or digits ended by "#".
-_KEYS = re.compile(r"[0-9*#]|[0-9]+#")
-
-
 @dataclass
 class TerminalCaller:
-    """A person typing: words are speech, ``#``-prefixed keys are keypad digits, an empty line is
-    silence, ``/hangup`` (or end of input) hangs up."""
+    """A person typing: words are speech; a line of keypad keys (``1``, ``1234#``, or ``#1234``
+    as before) presses them, at any prompt, so a single digit at a menu is one key press; an empty
+    line is silence, ``/hangup`` (or end of input) hangs up."""
 
     read: Callable[[str], str] = input
     write: Callable[[str], None] = print
@@ -126,17 +122,29 @@ class TerminalCaller:
         self.write(f"IVR: {text}")
 
     def next_input(self, request: InputRequest) -> CallerInput:
-        hint = "keys, e.g. #1234" if request.kind == "dtmf" else "speak"
         try:
-            line = self.read(f"you ({hint})> ").strip()
+            line = self.read(f"you ({_hint(request)})> ").strip()
         except EOFError:
             return Hangup()
         if line.lower() in {"/hangup", "/quit", "/exit"}:
             return Hangup()
         if not line:
             return Silence(request.timeout_seconds)
-        if line.startswith("#"):
-            return Digits(line[1:].replace(" ", ""))
-        if _KEYS.fullmatch(line):  # "1" or "7500#": keys at any question, menu or bot
-            return Digits(line)
+        keys = line.replace(" ", "")
+        if keys.startswith("#") and len(keys) > 1:
+            keys = keys[1:]  # the older "#1234": the # only marked keys
+        if set(keys) <= _KEYPAD:
+            return Digits(keys)
         return Speech(line)
+
+
+_KEYPAD = set("0123456789*#")
+
+
+def _hint(request: InputRequest) -> str:
+    """How to answer, in the prompt: keys are typed as they are, a menu takes one."""
+    if request.kind != "dtmf":
+        return "speak, or type a key like 1"
+    if (request.max_digits or 1) == 1:
+        return "press a key: type 1"
+    return "keys: type 1234, # ends"

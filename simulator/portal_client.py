@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 
 from simulator.context import lambda_context
+from simulator.delivery import deliver_queued_messages
+from simulator.lambda_service import load_handler
 
 PORTAL_API = "PortalApiFunction"
 _LINK = re.compile(r"/pay/(?P<session>[0-9a-f-]{36})#(?P<token>[A-Za-z0-9_-]+)")
@@ -30,6 +32,9 @@ class PortalVisit:
     """What one ``portal:`` step saw: each API answer's status and body."""
 
     answers: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+    #: The page verified (session id, API token): a later step with ``continue: true`` goes on
+    #: from it without opening the link and entering the PIN again.
+    page: tuple[str, str] | None = None
 
 
 def api_event(
@@ -66,9 +71,6 @@ def api_event(
 def call_api(
     method: str, path: str, body: dict[str, Any] | None = None, token: str = ""
 ) -> tuple[int, dict[str, Any]]:
-    from simulator.delivery import deliver_queued_messages
-    from simulator.runtime import load_handler
-
     response = load_handler(PORTAL_API)(
         api_event(method, path, body, token), lambda_context(PORTAL_API)
     )
@@ -96,12 +98,17 @@ def spoken_pin(heard: list[str]) -> str:
     raise PortalStepError("the IVR never read out a PIN")
 
 
-def use_portal(step: dict[str, Any], heard: list[str]) -> PortalVisit:
-    """Do what a ``portal:`` step says; the answers are kept for the scenario's failures."""
-    from ivr import wiring
-    from ivr.payments import parse_card
-
+def use_portal(
+    step: dict[str, Any], heard: list[str], page: tuple[str, str] | None = None
+) -> PortalVisit:
+    """Do what a ``portal:`` step says; the answers are kept for the scenario's failures.
+    With ``continue: true`` the step submits on ``page``, the one an earlier step verified."""
     visit = PortalVisit()
+    if step.get("continue"):
+        if page is None:
+            raise PortalStepError("continue: true, but no earlier portal step verified a page")
+        visit.page = page
+        return _submit(step, visit, *page)
     session_id, link_token = texted_link()
     pin = str(step.get("pin", "spoken"))
     pins = [spoken_pin(heard) if pin == "spoken" else pin]
@@ -115,6 +122,16 @@ def use_portal(step: dict[str, Any], heard: list[str]) -> PortalVisit:
         api_token = str(body.get("apiToken", ""))
     if not api_token:
         return visit
+    visit.page = (session_id, api_token)
+    return _submit(step, visit, session_id, api_token)
+
+
+def _submit(
+    step: dict[str, Any], visit: PortalVisit, session_id: str, api_token: str
+) -> PortalVisit:
+    from ivr import wiring
+    from ivr.payments.cards import parse_card
+
     payment: dict[str, Any] = {"name": "" if step.get("submit_incomplete") else step.get("name")}
     if not step.get("submit_incomplete") and step.get("card"):
         card = parse_card(

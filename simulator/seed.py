@@ -22,9 +22,9 @@ def sample_data() -> dict[str, Any]:
 
 def _customer(spec: dict[str, Any], pepper: bytes) -> Any:
     from ivr.callers import Customer, KnowledgeHashes
-    from ivr.hashing import keyed_hash, new_salt
-    from ivr.money import Money
-    from ivr.phone import normalise_e164
+    from ivr.core.hashing import keyed_hash, new_salt
+    from ivr.core.money import Money
+    from ivr.core.phone import normalise_e164
 
     first, _, last = str(spec["name"]).partition(" ")
     salt = new_salt()
@@ -48,8 +48,8 @@ def _customer(spec: dict[str, Any], pepper: bytes) -> Any:
 
 
 def _open_transaction(customer: Any, spec: dict[str, Any], now: datetime | None) -> Any:
-    from ivr.money import Money
-    from ivr.transactions import PaymentChannel, Transaction, TransactionStatus
+    from ivr.core.money import Money
+    from ivr.payments.transactions import PaymentChannel, Transaction, TransactionStatus
 
     opened = spec.get("opened_at")
     # By default the payment was left an hour before the call (an earlier call's).
@@ -73,8 +73,8 @@ def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
     up); either way the customer carries the mark caller lookup finds. ``now`` is the call's
     start, which the payment predates."""
     from ivr import wiring
-    from ivr.auth import CustomerFailures
-    from ivr.transactions import TransactionStatus
+    from ivr.auth.keypad import CustomerFailures
+    from ivr.payments.transactions import TransactionStatus
 
     pepper = wiring.pepper()
     phones = []
@@ -96,7 +96,42 @@ def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
             locked = CustomerFailures(customer.phone, locked_at=at, version=1)
             wiring.auth_store().save_customer_failures(locked, expected_version=0)
         phones.append(customer.phone)
+    phones.extend(load_customer_files(given.get("customer_files") or [], now))
     return phones
+
+
+def load_customer_files(paths: list[str], now: datetime | None = None) -> list[str]:
+    """`given.customer_files`: CSV or JSON Lines files loaded through the real import code (the
+    one the import function runs on a file dropped in S3), into the same tables; returns the
+    numbers loaded. A file that cannot be read, or a rejected row, is an error here: a scenario's
+    data should be right."""
+    from ivr import wiring
+    from ivr.core.phone import normalise_e164
+    from ivr.customers.importing import CsvReport, FileFormat, import_customers, read_rows
+
+    loaded: list[str] = []
+    for name in paths:
+        path = Path(name)
+        rejected = CsvReport()
+        try:
+            with path.open("rb") as stream:
+                rows = list(read_rows(stream, FileFormat.of(path.name)))
+            report = import_customers(
+                rows,
+                store=wiring.customer_import_store(),
+                rejected=rejected,
+                config=wiring.import_settings(now or datetime.now(UTC)),
+            )
+            if report.rejected:
+                raise ValueError(f"{path}: rejected rows\n{rejected.text()}")
+        finally:
+            rejected.close()
+        loaded.extend(
+            normalise_e164(str(source.values.get("phone")), "US")
+            for source in rows
+            if source.values is not None
+        )
+    return loaded
 
 
 def load_file(path: Path) -> list[str]:

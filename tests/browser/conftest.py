@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +29,8 @@ import pytest
 
 from simulator.paths import PORTAL, ROOT
 
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's chromium (`make chromium` installs it with apt-get when it is missing).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -71,6 +73,7 @@ def _free_port() -> int:
 class ContactCenter:
     url: str
     process: subprocess.Popen[str]
+    dynamodb_port: int = 0
 
     def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(
@@ -122,6 +125,7 @@ def _drain(process: subprocess.Popen[str]) -> None:
 @pytest.fixture(scope="module")
 def contact_center() -> Iterator[ContactCenter]:
     web_port = _free_port_pair()
+    dynamodb_port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
         [
@@ -130,7 +134,7 @@ def contact_center() -> Iterator[ContactCenter]:
             "simulator",
             "run",
             "--port",
-            str(_free_port()),
+            str(dynamodb_port),
             "--web-port",
             str(web_port),
             "--time-scale",
@@ -153,7 +157,7 @@ def contact_center() -> Iterator[ContactCenter]:
             break
     assert url, "the local contact center did not start"
     threading.Thread(target=_drain, args=(process,), daemon=True).start()
-    yield ContactCenter(url, process)
+    yield ContactCenter(url, process, dynamodb_port)
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=20)
@@ -165,6 +169,8 @@ def contact_center() -> Iterator[ContactCenter]:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail("no chromium on the PATH: `make chromium` installs Debian's package")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ivr.callbacks.scheduling import zone_spoken
 from ivr.callers import Customer, OpenTransaction
-from ivr.checkout import AmountStatus, check_payment_amount
-from ivr.money import Money
-from ivr.scheduling import zone_spoken
+from ivr.core.money import Money
+from ivr.payments.checkout import AmountStatus, check_payment_amount
 
 
 def customer(balance: str = "120.50", unfinished: str | None = None) -> Customer:

@@ -1,0 +1,1 @@
+"""Amazon Connect's APIs: outbound dialing, contact attributes, encrypted customer input."""

@@ -1,0 +1,1 @@
+"""Adapters only the local contact center uses: outbox, dialer, voice, attributes."""

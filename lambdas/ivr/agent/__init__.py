@@ -1,0 +1,1 @@
+"""What the agent sees: the contact's timeline and the whisper before hello."""
