@@ -39,6 +39,7 @@ _VOICE = {
     "opted_out": "OptedOut",
     "error": "Error",
     "not_enough_speech": "NotEnoughSpeech",
+    "new_caller_not_enough_speech": "NewCallerNotEnoughSpeech",
 }
 
 
