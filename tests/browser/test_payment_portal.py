@@ -23,7 +23,9 @@ def portal_link(center: ContactCenter, number: str) -> tuple[str, str]:
     assert status == 201, body
     center.wait_for_prompt(number, "How can I help you today")
     center.post("/phone/input", {"number": number, "type": "say", "text": "I want to pay my bill"})
-    center.wait_for_prompt(number, "To pay on your phone's web browser, press 1")
+    center.wait_for_prompt(number, "or press 1. To pay another amount")
+    center.post("/phone/input", {"number": number, "type": "press", "digits": "1"})
+    center.wait_for_prompt(number, "on your phone's web browser, press 1")
     center.post("/phone/input", {"number": number, "type": "press", "digits": "1"})
     spoken = center.wait_for_prompt(number, "Your PIN is")
     match = PIN.search(spoken)
@@ -93,7 +95,8 @@ def test_customer_enters_pin_pays_and_sees_the_confirmation(
     screenshot(page, "portal-4-confirmation")
     assert serious_accessibility_problems(page) == []
     contact_center.wait_for_prompt(BEN, "Your payment was successful")
-    contact_center.wait_until_idle(BEN)
+    contact_center.wait_for_prompt(BEN, "Is there anything else")  # one conversation (issue 13)
+    hang_up(contact_center, BEN)
 
 
 def test_an_expired_link_explains_what_to_do(
