@@ -14,12 +14,10 @@ from ivr.payments.checkout import NoCustomerError, check_payment_amount
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
 @connect_handler
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
-    # The number on record, as caller lookup normalised it, else the one the network delivered.
-    number = request.attributes.get("callerNumber") or request.customer_number
     region = settings().default_phone_region
     if request.parameters.get("step") == "amount":
-        return _check_amount(request, number, region)
-    balance = balance_of(number, callers=wiring.callers(), region=region)
+        return _check_amount(request, request.caller_number, region)
+    balance = balance_of(request.caller_number, callers=wiring.callers(), region=region)
     return answer(balance=str(balance), currency=balance.currency, balanceSpoken=balance.spoken())
 
 

@@ -16,23 +16,19 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from ivr import wiring
 from ivr.agent.timeline import Timeline, contact_timeline, mask_account
 from ivr.agent.whisper import AUTH_METHODS, whisper_text
-from ivr.auth.keypad import unlock_keypad
-from ivr.auth.voice import record
+from ivr.auth.keypad import unlock_keypad_for_agent
 from ivr.callbacks.service import PendingCallback
 from ivr.channels.api import (
+    answer_domain_errors,
     answer_unknown_routes_and_failures,
     json_response,
     problem,
     with_security_headers,
 )
 from ivr.core import clock
-from ivr.core.errors import IvrError
 from ivr.core.observability import logger
 from ivr.core.settings import settings
 from ivr.payments.transactions import Transaction
-
-#: Callbacks of the agent's queue (the queue the IVR transfers to).
-CALLBACK_QUEUE = "BasicQueue"
 
 app = APIGatewayRestResolver(
     cors=CORSConfig(
@@ -130,7 +126,9 @@ def _contact_or_none(contact_id: str) -> Timeline | None:
         callers=wiring.callers(),
         transactions=wiring.transactions(),
         sessions=wiring.portal_sessions(),
-        pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
+        pending_callback=lambda phone: wiring.callbacks().pending(
+            phone, settings().callback_queue_name, now
+        ),
     )
 
 
@@ -148,17 +146,18 @@ def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     customer = found.facts.customer if found else None
     if found is None or customer is None:
         return json_response(404, {"error": "not_found", "message": "No customer on that contact."})
-    unlock_keypad(customer.phone, store=wiring.auth_store())
-    record(wiring.activity(), contact_id, clock.now(), f"keypad unlocked by agent {claims['sub']}")
+    unlock_keypad_for_agent(
+        customer.phone,
+        contact_id=contact_id,
+        agent=str(claims["sub"]),
+        store=wiring.auth_store(),
+        activity=wiring.activity(),
+        now=clock.now(),
+    )
     return json_response(200, {"unlocked": True})
 
 
-@app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
-def domain_error(error: IvrError) -> Response[Any]:
-    logger.warning("timeline unavailable", extra={"errorCode": error.code})
-    return json_response(503, {"error": "unavailable", "message": "Please try again in a moment."})
-
-
+answer_domain_errors(app, "timeline")
 answer_unknown_routes_and_failures(app, "timeline")
 
 

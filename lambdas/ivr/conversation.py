@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
+from ivr.callbacks.scheduling import OpeningHours
 from ivr.intents import (
     FALLBACKS,
     INTENT,
@@ -55,8 +56,11 @@ AMOUNT_HELP = (
 MAX_KEY_MISTAKES = 2
 
 
-def reply(turn: Turn) -> Step:
-    """The code hook's answer to one turn: keys and spoken amounts first, then the intent rules."""
+def reply(turn: Turn, *, opening_hours: OpeningHours | None = None) -> Step:
+    """The code hook's answer to one turn: keys and spoken amounts first, then the intent rules
+    (``opening_hours``: the callback queue's, for times only one reading makes bookable)."""
+    if opening_hours is not None:
+        turn = replace(turn, opening_hours=opening_hours)
     if turn.input_mode == "DTMF":
         return _keyed(turn)
     if turn.attributes.get(KEYPAD) == "amount" and turn.intent == IntentName.FALLBACK:

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
+from ivr.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    IvrError,
+    MalformedEventError,
+    NotFoundError,
+    RefusedError,
+)
 from ivr.core.observability import logger, luhn_valid
+from ivr.payments.cards import InvalidAmountError, InvalidCardError
+from ivr.payments.checkout import ReplayError
 
 CUSTOM_HEADER = "x-portal-request"
 
@@ -29,11 +42,88 @@ SECURITY_HEADERS = {
 }
 
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+#: Between two digits, up to three characters that are neither digit nor letter ("4242.4242",
+#: "4242_4242", "4242 / 4242"): dropped before the check, so no separator hides a card number.
+_SEPARATOR = re.compile(r"(?<=\d)[^0-9A-Za-z]{1,3}(?=\d)")
+#: Fields that only the processor's hosted card form may see (PCI DSS 3.3.1: no CVV, ever).
+_CARD_FIELD = re.compile(
+    r"cvv|cvc|cid$|security.?code|exp(iry|iration|.?month|.?year|.?date)?$|card.?number|^pan$",
+    re.IGNORECASE,
+)
+#: What API Gateway's REST proxy event holds, by type: anything else is not from API Gateway.
+_ENVELOPE: dict[str, type] = {
+    "httpMethod": str,
+    "path": str,
+    "resource": str,
+    "headers": dict,
+    "multiValueHeaders": dict,
+    "queryStringParameters": dict,
+    "multiValueQueryStringParameters": dict,
+    "pathParameters": dict,
+    "stageVariables": dict,
+    "requestContext": dict,
+    "body": str,
+}
 
 
 def contains_card_number(text: str) -> bool:
     """A Luhn-valid run of 13-19 digits (spaces and dashes allowed): a PAN we must not accept."""
     return any(luhn_valid(re.sub(r"\D", "", m.group(0))) for m in _DIGIT_RUN.finditer(text))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON body, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _keys(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
+
+
+def _carries_card_number(body: str, parsed: Any) -> bool:
+    """Checked on the raw text and again after parsing (JSON escapes such as \\u0034 hide digits
+    from the first), separators between digits dropped."""
+    texts = [body, *_strings(parsed)]
+    return any(contains_card_number(_SEPARATOR.sub("", text)) for text in texts)
+
+
+def _parsed(body: str | None) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None  # the route answers "not JSON"
+
+
+def _malformed(event: dict[str, Any]) -> bool:
+    for key, kind in _ENVELOPE.items():
+        if event.get(key) is not None and not isinstance(event[key], kind):
+            return True
+    headers = event.get("headers") or {}
+    multi = event.get("multiValueHeaders") or {}
+    return not all(isinstance(v, str) for v in headers.values()) or not all(
+        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in multi.values()
+    )
+
+
+def _is_json(content_type: str) -> bool:
+    """The media type itself, not a prefix: ``application/jsonp`` is not JSON."""
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 def with_security_headers(answer: Any) -> dict[str, Any]:
@@ -73,23 +163,28 @@ def header(event: dict[str, Any], name: str) -> str:
 
 def reject_before_routing(event: Any) -> dict[str, Any] | None:
     """Answers for requests that must not reach a route: not API Gateway, a form post, a PAN."""
-    if not isinstance(event, dict) or "httpMethod" not in event:
+    if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str):
         return problem(400, "bad_request", "Not an API request.")
-    body = event.get("body")
-    if body is not None and not isinstance(body, str):
-        return problem(400, "bad_request", "The body must be text.")
+    if _malformed(event):
+        return problem(400, "bad_request", "Not an API request.")
     if event["httpMethod"] in {"POST", "PUT", "PATCH", "DELETE"}:
-        if not header(event, "content-type").lower().startswith("application/json"):
-            return problem(415, "unsupported_media_type", "Send JSON.")
-        if header(event, CUSTOM_HEADER) != "1":
-            return problem(403, "forbidden", "Missing the portal request header.")
-        if body and event.get("isBase64Encoded"):
-            return problem(400, "bad_request", "The body must be plain JSON.")
-        if body and contains_card_number(body):
-            # Card numbers go to the processor's hosted fields, never to us (PCI DSS scope).
-            return problem(
-                400, "card_number_not_accepted", "Card details go to the card form only."
-            )
+        return _refused_change(event, event.get("body"))
+    return None
+
+
+def _refused_change(event: dict[str, Any], body: str | None) -> dict[str, Any] | None:
+    if not _is_json(header(event, "content-type")):
+        return problem(415, "unsupported_media_type", "Send JSON.")
+    if header(event, CUSTOM_HEADER) != "1":
+        return problem(403, "forbidden", "Missing the portal request header.")
+    if body and event.get("isBase64Encoded"):
+        return problem(400, "bad_request", "The body must be plain JSON.")
+    parsed = _parsed(body)
+    if body and _carries_card_number(body, parsed):
+        # Card numbers go to the processor's hosted fields, never to us (PCI DSS scope).
+        return problem(400, "card_number_not_accepted", "Card details go to the card form only.")
+    if any(_CARD_FIELD.search(key) for key in _keys(parsed)):
+        return problem(400, "card_details_not_accepted", "Card details go to the card form only.")
     return None
 
 
@@ -110,3 +205,55 @@ def answer_unknown_routes_and_failures(app: APIGatewayRestResolver, api_name: st
     @app.not_found
     def not_found(error: Exception) -> Response[Any]:
         return json_response(404, {"error": "not_found", "message": "No such resource."})
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """What an API answers for a domain error: the status, and the body's error and message."""
+
+    status: int
+    error: str
+    message: str
+
+    def response(self) -> Response[Any]:
+        return json_response(self.status, {"error": self.error, "message": self.message})
+
+
+#: Domain errors -> HTTP answers, for every API. The most specific class a raised error is (or
+#: derives from) wins; every other domain error is a dependency that failed: 503, try again.
+DOMAIN_ERROR_ANSWERS: dict[type[IvrError], ErrorAnswer] = {
+    NotFoundError: ErrorAnswer(404, "not_found", "No such resource."),
+    ReplayError: ErrorAnswer(409, "already_used", "This payment was already made."),
+    ConflictError: ErrorAnswer(409, "conflict", "This changed meanwhile. Reload and try again."),
+    RefusedError: ErrorAnswer(403, "forbidden", "This request is not allowed."),
+    InvalidCardError: ErrorAnswer(400, "invalid_card", "Check the card details."),
+    InvalidAmountError: ErrorAnswer(400, "invalid_card", "Check the card details."),
+    InvalidInputError: ErrorAnswer(422, "invalid", "Check what was entered."),
+    MalformedEventError: ErrorAnswer(400, "bad_request", "The request is malformed."),
+    IvrError: ErrorAnswer(503, "unavailable", "Please try again in a moment."),
+}
+
+
+def answer_domain_errors(
+    app: APIGatewayRestResolver, api_name: str, *, refused: ErrorAnswer | None = None
+) -> None:
+    """Register one exception handler per domain error (DOMAIN_ERROR_ANSWERS), so routes raise
+    and carry no ``try``. ``refused`` replaces the 403 answer (the portal's one message that is no
+    oracle). The resolver picks the handler of the raised error's nearest class."""
+    answers = dict(DOMAIN_ERROR_ANSWERS)
+    if refused is not None:
+        answers[RefusedError] = refused
+    for error_type, error_answer in answers.items():
+        app.exception_handler(error_type)(_answering(error_answer, api_name))
+
+    @app.exception_handler(BadRequestError)  # type: ignore[untyped-decorator]
+    def bad_request(error: BadRequestError) -> Response[Any]:
+        return json_response(400, {"error": "bad_request", "message": str(error)})
+
+
+def _answering(error_answer: ErrorAnswer, api_name: str) -> Any:
+    def answer(error: IvrError) -> Response[Any]:
+        logger.warning(f"{api_name} request refused", extra={"errorCode": error.code})
+        return error_answer.response()
+
+    return answer
