@@ -84,7 +84,7 @@ def _keyed(turn: Turn) -> Step:
     keys = turn.said.strip().rstrip("#")
     if keys == AGENT_KEY:
         return _switched(replace(turn, intent=IntentName.TALK_TO_AGENT, slots={}, fulfilment=True))
-    keypad = turn.attributes.get(KEYPAD, "menu")
+    keypad = turn.attributes.get(KEYPAD, "")
     if keypad == "amount":
         return _keyed_amount(turn, keys)
     if keypad != "menu":  # a question of its own (the callback time): the intent rules decide
