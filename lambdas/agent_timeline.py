@@ -1,9 +1,8 @@
 """The agent's timeline API: GET /contacts/{contactId}/timeline (portal/agent-openapi.yaml).
 
-Behind API Gateway with a Cognito user-pool authorizer: a request reaches this function only
-with a valid agent ID token, whose claims API Gateway puts in ``requestContext.authorizer``.
-The function checks they are there all the same (401), so a route wired without the
-authorizer cannot leak a customer's details.
+Behind API Gateway with a Cognito user-pool authorizer (ivr.channels.agent_api). An agent reads
+and acts on a contact only while handling it or within the window after it ended; supervisors
+read any contact (ivr.agent.access). Every read and refusal is in the activity log.
 """
 
 from __future__ import annotations
@@ -11,18 +10,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler import Response
 
 from ivr import clock, wiring
+from ivr.agent.access import Agent, Purpose, authorize_contact
 from ivr.auth import unlock_keypad
 from ivr.callbacks import PendingCallback
-from ivr.channels.api import (
-    answer_unknown_routes_and_failures,
-    json_response,
-    problem,
-    with_security_headers,
-)
-from ivr.errors import IvrError
+from ivr.channels.agent_api import agent_app, register_agent_errors, serve, signed_in_agent
+from ivr.channels.api import json_response
 from ivr.observability import logger
 from ivr.settings import settings
 from ivr.timeline import Timeline, contact_timeline, mask_account
@@ -33,22 +28,7 @@ from ivr.whisper import AUTH_METHODS, whisper_text
 #: Callbacks of the agent's queue (the queue the IVR transfers to).
 CALLBACK_QUEUE = "BasicQueue"
 
-app = APIGatewayRestResolver(
-    cors=CORSConfig(
-        allow_origin=settings().portal_base_url,
-        allow_headers=["Authorization", "Content-Type"],
-        max_age=600,
-    )
-)
-
-
-def _agent_claims(event: dict[str, Any]) -> dict[str, Any] | None:
-    context = event.get("requestContext")
-    authorizer = context.get("authorizer") if isinstance(context, dict) else None
-    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
-    if not isinstance(claims, dict) or not claims.get("sub"):
-        return None
-    return claims
+app = agent_app(settings().portal_base_url)
 
 
 def _payment(txn: Transaction) -> dict[str, Any]:
@@ -105,17 +85,32 @@ def asjson_response(timeline: Timeline) -> dict[str, Any]:
     }
 
 
+def _agent_on(contact_id: str, what: str, purpose: Purpose) -> Agent:
+    """The signed-in agent, let onto this contact (401 / 403 otherwise; recorded either way)."""
+    agent = signed_in_agent(app.current_event.raw_event, wiring.access_rules())
+    authorize_contact(
+        agent,
+        contact_id,
+        what,
+        purpose=purpose,
+        now=clock.now(),
+        rules=wiring.access_rules(),
+        directory=wiring.contact_directory(),
+        activity=wiring.activity(),
+    )
+    return agent
+
+
 @app.get("/contacts/<contact_id>/timeline")
 def timeline(contact_id: str) -> Response[Any]:
-    if _agent_claims(app.current_event.raw_event) is None:
-        return json_response(401, {"error": "unauthorized", "message": "Sign in as an agent."})
-    found = _contact_or_none(contact_id)
+    _agent_on(contact_id, "timeline read", Purpose.READ)
+    found = contact_or_none(contact_id)
     if found is None:
         return json_response(404, {"error": "not_found", "message": "No contact with that id."})
     return json_response(200, asjson_response(found))
 
 
-def _contact_or_none(contact_id: str) -> Timeline | None:
+def contact_or_none(contact_id: str) -> Timeline | None:
     try:
         uuid.UUID(contact_id)
     except ValueError:
@@ -137,36 +132,23 @@ def _contact_or_none(contact_id: str) -> Timeline | None:
 def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     """The agent on this contact has identified the customer: lift their 24-hour keypad lock.
 
-    Scoped to a contact, not a phone number, so an agent can unlock only the customer whose
-    call they hold; the unlock is written to the contact's activity log with the agent's id.
+    Only the agent who holds the contact (or held it within the window) may; the unlock is
+    written to the contact's activity log with the agent's Connect user id. Unlocking twice is
+    unlocking once.
     """
-    claims = _agent_claims(app.current_event.raw_event)
-    if claims is None:
-        return json_response(401, {"error": "unauthorized", "message": "Sign in as an agent."})
-    found = _contact_or_none(contact_id)
+    agent = _agent_on(contact_id, "keypad unlock", Purpose.ACT)
+    found = contact_or_none(contact_id)
     customer = found.facts.customer if found else None
     if found is None or customer is None:
         return json_response(404, {"error": "not_found", "message": "No customer on that contact."})
     unlock_keypad(customer.phone, store=wiring.auth_store())
-    record(wiring.activity(), contact_id, clock.now(), f"keypad unlocked by agent {claims['sub']}")
+    record(wiring.activity(), contact_id, clock.now(), f"keypad unlocked by agent {agent.user_id}")
     return json_response(200, {"unlocked": True})
 
 
-@app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
-def domain_error(error: IvrError) -> Response[Any]:
-    logger.warning("timeline unavailable", extra={"errorCode": error.code})
-    return json_response(503, {"error": "unavailable", "message": "Please try again in a moment."})
-
-
-answer_unknown_routes_and_failures(app, "timeline")
+register_agent_errors(app, "timeline")
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    if not isinstance(event, dict) or "httpMethod" not in event:
-        return with_security_headers(problem(400, "bad_request", "Not an API request."))
-    try:
-        return with_security_headers(app.resolve(event, context))
-    except Exception:
-        logger.exception("timeline request failed outside the router")
-        return with_security_headers(None)
+    return serve(app, "timeline", event, context)

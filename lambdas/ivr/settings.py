@@ -79,6 +79,15 @@ class Settings:
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
     contact_attributes: str = "connect"
+    # --- the agent's side (issue 17) ---
+    #: Who handled a contact: "connect" (DescribeContact on CONNECT_INSTANCE_ID) or "activity"
+    #: (the agent events the local contact center logs).
+    handled_contacts: str = "connect"
+    #: Minutes after a contact ended that its agent may still read and act on it.
+    agent_contact_window_minutes: int = 30
+    #: The Cognito group of supervisors, and the ID-token claim holding the Connect user id.
+    supervisor_group: str = "supervisors"
+    connect_user_attribute: str = "custom:connect_user_id"
 
 
 @cache
@@ -119,4 +128,8 @@ def settings() -> Settings:
         keypad_failures_per_call=int(env.get("KEYPAD_FAILURES_PER_CALL", "3")),
         keypad_failures_per_day=int(env.get("KEYPAD_FAILURES_PER_DAY", "5")),
         contact_attributes=env.get("CONTACT_ATTRIBUTES", "connect").lower(),
+        handled_contacts=env.get("HANDLED_CONTACTS", "connect").lower(),
+        agent_contact_window_minutes=max(0, int(env.get("AGENT_CONTACT_WINDOW_MINUTES", "30"))),
+        supervisor_group=env.get("SUPERVISOR_GROUP", "supervisors"),
+        connect_user_attribute=env.get("CONNECT_USER_ATTRIBUTE", "custom:connect_user_id"),
     )

@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from ivr.activity import ActivityLog
+    from ivr.agent.access import AccessRules, ContactDirectory
+    from ivr.agent.backlog import CallbackBacklog
     from ivr.auth import AuthStore
     from ivr.callbacks import CallbackService, CallbackStore, OutboundDialer
     from ivr.callers import CallerStore
@@ -329,3 +331,48 @@ def contact_attributes() -> ContactAttributes:
 
         return ConnectContactAttributes(aws_client("connect"), config.connect_instance_id)
     raise ValueError(f"unknown CONTACT_ATTRIBUTES {config.contact_attributes!r}")
+
+
+# --- the agent's side (issue 17) -----------------------------------------------------------------
+
+
+@cache
+def contact_directory() -> ContactDirectory:
+    """Who handled a contact, chosen by ``HANDLED_CONTACTS``: "connect" (DescribeContact) or
+    "activity" (the agent events the local contact center logs)."""
+    from ivr.settings import settings
+
+    config = settings()
+    if config.handled_contacts == "activity":
+        from ivr.adapters.local.handled_contacts import LoggedContactDirectory
+
+        return LoggedContactDirectory(activity())
+    if config.handled_contacts == "connect":
+        from ivr.adapters.connect.handled_contacts import ConnectContactDirectory
+
+        return ConnectContactDirectory(aws_client("connect"), config.connect_instance_id)
+    raise ValueError(f"unknown HANDLED_CONTACTS {config.handled_contacts!r}")
+
+
+@cache
+def access_rules() -> AccessRules:
+    from datetime import timedelta
+
+    from ivr.agent.access import AccessRules
+    from ivr.settings import settings
+
+    config = settings()
+    return AccessRules(
+        user_attribute=config.connect_user_attribute,
+        supervisor_group=config.supervisor_group,
+        window=timedelta(minutes=config.agent_contact_window_minutes),
+    )
+
+
+def callback_backlog() -> CallbackBacklog:
+    """The callback store's backlog reads (the due index), for supervisors."""
+    from ivr.store.callbacks import DynamoCallbackStore
+
+    store = callbacks()
+    assert isinstance(store, DynamoCallbackStore)
+    return store

@@ -1,0 +1,1 @@
+"""What only the local contact center uses."""

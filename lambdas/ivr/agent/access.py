@@ -1,0 +1,167 @@
+"""Least privilege for agents: a contact is theirs while they handle it and a while after.
+
+Amazon Connect records who handled a contact (DescribeContact: ``AgentInfo.Id``, the contact's
+``DisconnectTimestamp``); the signed-in user's Connect user id comes from their Cognito ID token
+(a user attribute the stack defines, ``custom:connect_user_id``). An agent may read and act on a
+contact only while it is theirs or within a window after it ended (30 minutes by default);
+supervisors (a Cognito group) may read any contact and the callback backlog. Every decision,
+granted or refused, is written to the activity log with the agent's id. A refusal says nothing
+about the contact: the same 403 whether it does not exist, is someone else's or ended too long
+ago, so the API is no oracle for contact ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from ivr.activity import ActivityEvent, ActivityLog
+from ivr.errors import IvrError, StoreUnavailableError
+from ivr.observability import logger
+
+#: Activity kinds the local contact center writes when an agent accepts or ends a contact.
+AGENT_CONNECTED = "agent-connected"
+AGENT_DISCONNECTED = "agent-disconnected"
+#: The audit trail of the agent API: one event per read or action, with the agent's id.
+ACCESS = "access"
+#: Audit partition of reads and actions that concern no single contact (the backlog).
+BACKLOG_AUDIT = "callback-backlog"
+#: Audit partition of requests naming something that is no contact id (never a table key).
+MALFORMED_AUDIT = "not-a-contact-id"
+
+
+class NotSignedInError(IvrError):
+    """No agent identity: no claims, or a token without the Connect user mapping (401)."""
+
+    code = "NotSignedIn"
+
+
+class AccessDeniedError(IvrError):
+    """The agent may not see or do this (403); carries nothing about the contact."""
+
+    code = "AccessDenied"
+
+
+class Purpose(StrEnum):
+    READ = "read"  # the timeline
+    ACT = "act"  # anything that changes the customer's state
+
+
+@dataclass(frozen=True)
+class Agent:
+    """The signed-in user, as the ID token says."""
+
+    user_id: str  # the Amazon Connect user id the identity mapping gives
+    username: str
+    supervisor: bool = False
+
+
+@dataclass(frozen=True)
+class AccessRules:
+    #: The Cognito attribute (claim) holding the Connect user id.
+    user_attribute: str = "custom:connect_user_id"
+    #: The Cognito group whose members may read any contact and the backlog.
+    supervisor_group: str = "supervisors"
+    #: How long after a contact ended its agent may still read and act on it.
+    window: timedelta = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class HandledContact:
+    """Who handled a contact and when it ended, as Amazon Connect records it."""
+
+    contact_id: str
+    agent_id: str  # "" while no agent has it
+    disconnected_at: datetime | None = None  # None while the contact goes on
+
+
+class ContactDirectory(Protocol):
+    def handled(self, contact_id: str) -> HandledContact | None:
+        """The contact's agent and end; None for a contact Connect does not know.
+        StoreUnavailableError when Connect cannot answer."""
+
+
+def _groups(value: object) -> set[str]:
+    """``cognito:groups`` as API Gateway passes it: a list, "a,b", "[a b]" or one name."""
+    if isinstance(value, list | tuple):
+        return {str(v) for v in value}
+    text = str(value or "").strip().removeprefix("[").removesuffix("]")
+    return {part for part in text.replace(",", " ").split() if part}
+
+
+def agent_from_claims(claims: Mapping[str, object] | None, rules: AccessRules) -> Agent:
+    """The agent the token's claims name; NotSignedInError without a subject or the mapping."""
+    if not claims or not str(claims.get("sub") or ""):
+        raise NotSignedInError("no agent claims")
+    user_id = str(claims.get(rules.user_attribute) or "").strip()
+    if not user_id:
+        raise NotSignedInError("the token carries no Connect user id")
+    username = str(claims.get("cognito:username") or claims.get("sub"))
+    supervisor = rules.supervisor_group in _groups(claims.get("cognito:groups"))
+    return Agent(user_id=user_id, username=username, supervisor=supervisor)
+
+
+def is_contact_id(text: str) -> bool:
+    """Connect's contact ids are UUIDs; anything else is never looked up."""
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
+
+
+def holds(agent: Agent, record: HandledContact | None, now: datetime, window: timedelta) -> bool:
+    """Is the contact the agent's: theirs in Connect, going on or ended within the window?"""
+    if record is None or not record.agent_id or record.agent_id != agent.user_id:
+        return False
+    return record.disconnected_at is None or now <= record.disconnected_at + window
+
+
+def audit(
+    activity: ActivityLog, contact_id: str, agent: Agent, now: datetime, what: str, outcome: str
+) -> None:
+    """One event of the audit trail; a failing log never hides the answer from the agent."""
+    data = {"agentId": agent.user_id, "username": agent.username, "what": what, "outcome": outcome}
+    try:
+        activity.append(ActivityEvent(contact_id, now, ACCESS, f"{what} by {agent.user_id}", data))
+    except StoreUnavailableError:
+        logger.warning("agent access not recorded", extra={"agentId": agent.user_id})
+
+
+def authorize_contact(
+    agent: Agent,
+    contact_id: str,
+    what: str,
+    *,
+    purpose: Purpose,
+    now: datetime,
+    rules: AccessRules,
+    directory: ContactDirectory,
+    activity: ActivityLog,
+) -> None:
+    """Let the agent on (recorded), or AccessDeniedError (recorded too).
+
+    Supervisors read any contact; acting on one needs holding it, as for every agent.
+    """
+    valid = is_contact_id(contact_id)
+    allowed = purpose is Purpose.READ and agent.supervisor
+    if not allowed and valid:
+        allowed = holds(agent, directory.handled(contact_id), now, rules.window)
+    outcome = "allowed" if allowed else "refused"
+    audit(activity, contact_id if valid else MALFORMED_AUDIT, agent, now, what, outcome)
+    if not allowed:
+        logger.info("agent refused", extra={"agentId": agent.user_id, "what": what})
+        raise AccessDeniedError("not this agent's contact")
+
+
+def authorize_backlog(
+    agent: Agent, what: str, *, now: datetime, activity: ActivityLog, subject: str = ""
+) -> None:
+    """Supervisors only; recorded under the callback's contact, or the backlog's audit."""
+    outcome = "allowed" if agent.supervisor else "refused"
+    audit(activity, subject or BACKLOG_AUDIT, agent, now, what, outcome)
+    if not agent.supervisor:
+        raise AccessDeniedError("not a supervisor")
