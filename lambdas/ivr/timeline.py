@@ -35,6 +35,8 @@ SPEAKERS = {
     "callback": "system",
     "error": "system",
     "end": "system",
+    "note": "agent",  # the agent's own notes (ivr.agent.tools)
+    "action": "system",  # what an agent did: a new link, a callback cancelled or moved
 }
 
 INTENT_PHRASES = {

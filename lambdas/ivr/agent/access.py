@@ -26,7 +26,8 @@ from ivr.observability import logger
 #: Activity kinds the local contact center writes when an agent accepts or ends a contact.
 AGENT_CONNECTED = "agent-connected"
 AGENT_DISCONNECTED = "agent-disconnected"
-#: The audit trail of the agent API: one event per read or action, with the agent's id.
+#: The audit trail of the agent API: one event per read or action, with the agent's id, in the
+#: activity log under ``audit_key(contact id)``: beside the contact's log, never in its transcript.
 ACCESS = "access"
 #: Audit partition of reads and actions that concern no single contact (the backlog).
 BACKLOG_AUDIT = "callback-backlog"
@@ -120,13 +121,18 @@ def holds(agent: Agent, record: HandledContact | None, now: datetime, window: ti
     return record.disconnected_at is None or now <= record.disconnected_at + window
 
 
+def audit_key(subject: str) -> str:
+    return f"audit#{subject}"
+
+
 def audit(
-    activity: ActivityLog, contact_id: str, agent: Agent, now: datetime, what: str, outcome: str
+    activity: ActivityLog, subject: str, agent: Agent, now: datetime, what: str, outcome: str
 ) -> None:
     """One event of the audit trail; a failing log never hides the answer from the agent."""
     data = {"agentId": agent.user_id, "username": agent.username, "what": what, "outcome": outcome}
+    event = ActivityEvent(audit_key(subject), now, ACCESS, f"{what} by {agent.user_id}", data)
     try:
-        activity.append(ActivityEvent(contact_id, now, ACCESS, f"{what} by {agent.user_id}", data))
+        activity.append(event)
     except StoreUnavailableError:
         logger.warning("agent access not recorded", extra={"agentId": agent.user_id})
 
