@@ -25,7 +25,9 @@
 
   async function signInLocal(username, password) {
     const answer = await ivr.request("POST", "/agent/login", { username: username, password: password }, LOCAL);
-    return answer.status === 200 ? { token: answer.body.token, name: answer.body.username } : { error: answer.body.message };
+    return answer.status === 200
+      ? { token: answer.body.token, name: answer.body.username, groups: answer.body.groups || [] }
+      : { error: answer.body.message };
   }
 
   // Cognito's InitiateAuth (USER_PASSWORD_AUTH) and, with MFA, RespondToAuthChallenge.
@@ -65,7 +67,18 @@
     }
     if (!answer.body.AuthenticationResult) return { error: "This sign-in needs the Cognito console (" + answer.body.ChallengeName + ")." };
     mfaSession = null;
-    return { token: answer.body.AuthenticationResult.IdToken, name: username };
+    const idToken = answer.body.AuthenticationResult.IdToken;
+    return { token: idToken, name: username, groups: tokenGroups(idToken) };
+  }
+
+  // The page only shows or hides the supervisors' panel by this; the API decides who may.
+  function tokenGroups(idToken) {
+    try {
+      const payload = JSON.parse(atob(idToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+      return payload["cognito:groups"] || [];
+    } catch (err) {
+      return [];
+    }
   }
 
   async function signIn(event) {
@@ -81,6 +94,7 @@
     token = result.token;
     sessionStorage.setItem("agentToken", token);
     sessionStorage.setItem("agentName", result.name);
+    sessionStorage.setItem("agentGroups", JSON.stringify(result.groups || []));
     startDesk(result.name);
   }
 
@@ -97,6 +111,8 @@
     ivr.show("desk", true);
     ivr.show("sign-out", true);
     $("who").textContent = "Signed in as " + name;
+    const groups = JSON.parse(sessionStorage.getItem("agentGroups") || "[]");
+    document.dispatchEvent(new CustomEvent("agent:desk", { detail: { token: token, config: config, groups: groups } }));
     if (config.mode === "local") startLocalQueue();
     else startSoftphone();
     $("main").focus();
@@ -146,6 +162,7 @@
     if (!openContact) return;
     await ivr.request("POST", "/agent/contacts/" + encodeURIComponent(openContact) + "/end", {}, LOCAL);
     openContact = "";
+    document.dispatchEvent(new CustomEvent("agent:ended"));
     ivr.show("contact", false);
     ivr.show("no-contact", true);
   }
@@ -223,13 +240,14 @@
     const list = $("transcript");
     list.replaceChildren();
     t.events.forEach((e) => {
-      const label = { ivr: "IVR", caller: "Caller", agent: "Whisper", system: e.kind }[e.who];
+      const label = e.kind === "note" ? "Note" : { ivr: "IVR", caller: "Caller", agent: "Whisper", system: e.kind }[e.who];
       list.append(ivr.el("li", { className: e.who }, [
         ivr.el("span", { className: "who", text: label + " - " + new Date(e.at).toLocaleTimeString() }),
         document.createTextNode(e.text),
       ]));
     });
     list.scrollTop = list.scrollHeight;
+    document.dispatchEvent(new CustomEvent("agent:contact", { detail: t }));
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
@@ -237,12 +255,18 @@
     $("login-form").addEventListener("submit", signIn);
     $("sign-out").addEventListener("click", signOut);
     $("end-contact").addEventListener("click", endContact);
+    document.addEventListener("agent:refresh", () => {
+      if (openContact) scheduleRefresh();
+    });
     token = sessionStorage.getItem("agentToken") || "";
     let name = sessionStorage.getItem("agentName") || "";
     if (config.mode === "local" && !token) {
       // Still signed in by the local server's cookie (another tab signed in)?
       const session = await ivr.request("GET", "/agent/session");
-      if (session.status === 200) name = session.body.username;
+      if (session.status === 200) {
+        name = session.body.username;
+        sessionStorage.setItem("agentGroups", JSON.stringify(session.body.groups || []));
+      }
     }
     if (token || name) startDesk(name);
     else {

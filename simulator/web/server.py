@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from simulator.delivery import deliver_queued_messages
 from simulator.paths import PORTAL
 from simulator.web.agent_api import PREFIX as AGENT_API_PREFIX
 from simulator.web.agent_api import serve_agent_api
@@ -230,6 +231,9 @@ class AppHandler(_Handler):
             source_ip=self.client_address[0],
         )
         self.send(self.server.invoke(PORTAL_API, event))
+        # What SQS and the sender do in AWS, also when no call is in the IVR to deliver them
+        # (the caller is with an agent who sent the link): the confirmation reaches the phone.
+        deliver_queued_messages()
         self.server.center.check_outbox()
         self.server.center.activity(None)
 
