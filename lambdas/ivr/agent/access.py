@@ -163,11 +163,9 @@ def authorize_contact(
         raise AccessDeniedError("not this agent's contact")
 
 
-def authorize_backlog(
-    agent: Agent, what: str, *, now: datetime, activity: ActivityLog, subject: str = ""
-) -> None:
-    """Supervisors only; recorded under the callback's contact, or the backlog's audit."""
+def authorize_backlog(agent: Agent, what: str, *, now: datetime, activity: ActivityLog) -> None:
+    """Supervisors only; recorded in the backlog's audit trail either way."""
     outcome = "allowed" if agent.supervisor else "refused"
-    audit(activity, subject or BACKLOG_AUDIT, agent, now, what, outcome)
+    audit(activity, BACKLOG_AUDIT, agent, now, what, outcome)
     if not agent.supervisor:
         raise AccessDeniedError("not a supervisor")
