@@ -92,10 +92,10 @@ def _measure(total: int) -> dict[str, float]:
         _load(total)
         loaded = time.perf_counter() - started
 
-        from ivr.callbacks import sweep_due_callbacks
-        from ivr.dialer import LocalDialer
-        from ivr.scheduling import parse_policy
-        from ivr.store.callbacks import DynamoCallbackStore
+        from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
+        from ivr.adapters.local.dialer import LocalDialer
+        from ivr.callbacks.scheduling import parse_policy
+        from ivr.callbacks.service import sweep_due_callbacks
 
         store = DynamoCallbackStore()
         policy = parse_policy("", "America/New_York")

@@ -90,8 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         stage(args.target, platform=args.platform)
     if args.smoke:
-        sys.path.insert(0, str(ROOT))
-        from simulator.template import function_handlers
+        # Imported here: SAM's build-% target runs this module with a bare python3 (no PyYAML)
+        # unless --smoke asks for the template.
+        from deploy.template import function_handlers
 
         smoke(args.target, sorted(set(function_handlers().values())))
     return 0

@@ -35,6 +35,8 @@ from typing import Any
 
 import yaml
 
+from deploy.template import _CfnLoader
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 CONTACT_FLOWS = ROOT / "contact_flows"
@@ -371,8 +373,6 @@ def split_template(text: str) -> tuple[str, str, str]:
 
 def hand_written_resources(text: str) -> dict[str, Any]:
     """The resources outside the generated section, by logical id."""
-    from simulator.template import _CfnLoader
-
     head, _, tail = split_template(text)
     data = yaml.load(head + tail, Loader=_CfnLoader)  # noqa: S506
     resources: dict[str, Any] = data["Resources"]

@@ -3,11 +3,12 @@ InvokeLambdaFunction), unless its portal link still works; the next call offers 
 
 from __future__ import annotations
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.checkout import abandon_unfinished_payment
-from ivr.errors import MalformedEventError
-from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.core import clock
+from ivr.core.errors import MalformedEventError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.payments.checkout import abandon_unfinished_payment
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)

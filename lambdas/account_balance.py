@@ -5,8 +5,8 @@ from __future__ import annotations
 from ivr import wiring
 from ivr.callers import balance_of
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)

@@ -11,9 +11,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.agent.access import Agent, Purpose, authorize_contact
 from ivr.agent.backlog import instant_on
+from ivr.agent.timeline import ContactFacts, contact_timeline
 from ivr.agent.tools import (
     PortalLinkStores,
     add_note,
@@ -21,7 +22,8 @@ from ivr.agent.tools import (
     move_contact_callback,
     send_portal_link,
 )
-from ivr.callbacks import Booking, Callback
+from ivr.callbacks.scheduling import spoken
+from ivr.callbacks.service import Booking, Callback
 from ivr.channels.agent_api import (
     agent_app,
     idempotency_key,
@@ -31,10 +33,9 @@ from ivr.channels.agent_api import (
     signed_in_agent,
 )
 from ivr.channels.api import json_response
-from ivr.observability import logger
-from ivr.scheduling import spoken
-from ivr.settings import settings
-from ivr.timeline import ContactFacts, contact_timeline
+from ivr.core import clock
+from ivr.core.observability import logger
+from ivr.core.settings import settings
 
 #: Callbacks of the agent's queue (the queue the IVR transfers to).
 CALLBACK_QUEUE = "BasicQueue"
@@ -113,6 +114,7 @@ def new_portal_link(contact_id: str) -> Response[Any]:
             wiring.portal_sessions(),
             wiring.step_claims(),
             wiring.message_queue(),
+            wiring.payment_messages(),
             wiring.activity(),
         ),
     )

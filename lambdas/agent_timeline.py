@@ -12,18 +12,19 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.agent.access import Agent, Purpose, authorize_contact
-from ivr.auth import unlock_keypad
-from ivr.callbacks import PendingCallback
+from ivr.agent.timeline import Timeline, contact_timeline, mask_account
+from ivr.agent.whisper import AUTH_METHODS, whisper_text
+from ivr.auth.keypad import unlock_keypad
+from ivr.auth.voice import record
+from ivr.callbacks.service import PendingCallback
 from ivr.channels.agent_api import agent_app, register_agent_errors, serve, signed_in_agent
 from ivr.channels.api import json_response
-from ivr.observability import logger
-from ivr.settings import settings
-from ivr.timeline import Timeline, contact_timeline, mask_account
-from ivr.transactions import Transaction
-from ivr.voice import record
-from ivr.whisper import AUTH_METHODS, whisper_text
+from ivr.core import clock
+from ivr.core.observability import logger
+from ivr.core.settings import settings
+from ivr.payments.transactions import Transaction
 
 #: Callbacks of the agent's queue (the queue the IVR transfers to).
 CALLBACK_QUEUE = "BasicQueue"

@@ -7,11 +7,12 @@ Reads only: safe to run again when Connect retries the block.
 
 from __future__ import annotations
 
-from ivr import clock, wiring
+from ivr import wiring
+from ivr.agent.timeline import contact_facts
+from ivr.agent.whisper import whisper_text
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.timeline import contact_facts
-from ivr.whisper import whisper_text
+from ivr.core import clock
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
 
 #: Callbacks of the queue the IVR transfers to.
 CALLBACK_QUEUE = "BasicQueue"

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.agent.access import Agent, authorize_backlog
 from ivr.agent.backlog import (
     BacklogEntry,
@@ -20,6 +20,7 @@ from ivr.agent.backlog import (
     cancel_from_backlog,
     reschedule_from_backlog,
 )
+from ivr.callbacks.scheduling import spoken
 from ivr.channels.agent_api import (
     agent_app,
     json_body,
@@ -28,9 +29,9 @@ from ivr.channels.agent_api import (
     signed_in_agent,
 )
 from ivr.channels.api import json_response
-from ivr.observability import logger
-from ivr.scheduling import spoken
-from ivr.settings import settings
+from ivr.core import clock
+from ivr.core.observability import logger
+from ivr.core.settings import settings
 
 app = agent_app(settings().portal_base_url)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ivr import wiring
-from ivr.callbacks import who_to_call
+from ivr.callbacks.service import who_to_call
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
 
 #: The queue callbacks go to when the flow names none.
 DEFAULT_QUEUE = "BasicQueue"

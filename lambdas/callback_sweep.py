@@ -12,10 +12,11 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ivr import clock, wiring
-from ivr.callbacks import sweep_due_callbacks
-from ivr.errors import IvrError
-from ivr.observability import logger
+from ivr import wiring
+from ivr.callbacks.service import sweep_due_callbacks
+from ivr.core import clock
+from ivr.core.errors import IvrError
+from ivr.core.observability import logger
 
 metrics = Metrics()
 

@@ -4,11 +4,11 @@ booked? (InvokeLambdaFunction; one GetItem: both marks travel on the customer it
 from __future__ import annotations
 
 from ivr import wiring
+from ivr.callbacks.scheduling import spoken
 from ivr.callers import LookupStatus, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.scheduling import spoken
-from ivr.settings import settings
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)

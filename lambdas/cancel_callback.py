@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ivr import wiring
-from ivr.callbacks import who_to_call
+from ivr.callbacks.service import who_to_call
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.errors import NotFoundError
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
+from ivr.core.errors import NotFoundError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)

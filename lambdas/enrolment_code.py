@@ -8,8 +8,8 @@ given during the call.
 
 from __future__ import annotations
 
-from ivr import clock, wiring
-from ivr.auth import (
+from ivr import wiring
+from ivr.auth.keypad import (
     CODE_ATTEMPTS,
     CodeServices,
     check_enrolment_code,
@@ -17,8 +17,9 @@ from ivr.auth import (
     typed_digits,
 )
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.errors import MalformedEventError, NotFoundError
-from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.core import clock
+from ivr.core.errors import MalformedEventError, NotFoundError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
 
 
 def _services() -> CodeServices:

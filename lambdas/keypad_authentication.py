@@ -10,8 +10,8 @@ The digits are never logged nor answered back; the answer says only what the flo
 
 from __future__ import annotations
 
-from ivr import clock, wiring
-from ivr.auth import (
+from ivr import wiring
+from ivr.auth.keypad import (
     KeypadAttempt,
     KeypadLimits,
     KeypadResult,
@@ -26,9 +26,10 @@ from ivr.auth import (
 )
 from ivr.callers import Customer
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.errors import MalformedEventError
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
+from ivr.core import clock
+from ivr.core.errors import MalformedEventError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
 
 #: Account numbers are digits; anything longer than this is not one (and is not looked up).
 MAX_ACCOUNT_DIGITS = 16

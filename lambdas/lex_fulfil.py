@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ivr.channels.lex import SESSION_ID_PATH, LexAnswer, LexRequest, lex_handler, respond
+from ivr.core.observability import logger
 from ivr.intents import next_step
-from ivr.observability import logger
 
 
 @logger.inject_lambda_context(correlation_id_path=SESSION_ID_PATH)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.checkout import payment_state
-from ivr.errors import MalformedEventError
-from ivr.observability import CONNECT_CONTACT_ID, logger
+from ivr.core import clock
+from ivr.core.errors import MalformedEventError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.payments.checkout import payment_state
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)

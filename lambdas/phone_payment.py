@@ -2,7 +2,7 @@
 pick up the caller's payment), "card" or "expiry" (check the field just typed), or "pay" (charge).
 
 Card fields arrive as Connect's ciphertext - ``$.StoredCustomerInput``, or carried over from the
-previous step's answer - and are decrypted in memory only (ivr.keypad_payment); nothing here logs
+previous step's answer - and are decrypted in memory only (ivr.payments.keypad); nothing here logs
 the event or a field. The answer is flat: ``result`` (next / invalid / approved / declined),
 ``field`` for invalid, and the still-encrypted fields the next step needs.
 """
@@ -12,22 +12,23 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr import clock, wiring
+from ivr import wiring
+from ivr.adapters.connect.stored_input import carried
 from ivr.callers import Customer, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.checkout import NoCustomerError, take_up_payment
-from ivr.connect_input import carried
-from ivr.errors import MalformedEventError
-from ivr.keypad_payment import (
+from ivr.core import clock
+from ivr.core.errors import MalformedEventError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
+from ivr.payments.checkout import NoCustomerError, take_up_payment
+from ivr.payments.keypad import (
     EncryptedCard,
     KeypadAnswer,
     check_card_number,
     check_expiry,
     pay_by_phone,
 )
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
-from ivr.transactions import PaymentChannel
+from ivr.payments.transactions import PaymentChannel
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID, log_event=False)
@@ -101,6 +102,7 @@ def _pay(request: ConnectRequest, entry: EncryptedCard) -> KeypadAnswer:
         callers=wiring.callers(),
         processor=wiring.payment_processor(),
         queue=wiring.message_queue(),
+        messages=wiring.payment_messages(),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.activity import ActivityEvent
 from ivr.channels.api import (
     answer_unknown_routes_and_failures,
@@ -17,17 +17,18 @@ from ivr.channels.api import (
     reject_before_routing,
     with_security_headers,
 )
-from ivr.checkout import (
+from ivr.core import clock
+from ivr.core.errors import IvrError
+from ivr.core.observability import logger
+from ivr.core.settings import settings
+from ivr.payments.cards import ChargeStatus, InvalidAmountError, InvalidCardError
+from ivr.payments.checkout import (
     ReplayError,
     SessionRefusedError,
     payment_state,
     submit_portal_payment,
 )
-from ivr.errors import IvrError
-from ivr.observability import logger
-from ivr.payments import ChargeStatus, InvalidAmountError, InvalidCardError
-from ivr.portal import PortalNotice, PortalSession, api_token, api_token_valid, verify_pin
-from ivr.settings import settings
+from ivr.payments.portal import PortalNotice, PortalSession, api_token, api_token_valid, verify_pin
 
 app = APIGatewayRestResolver(
     cors=CORSConfig(
@@ -155,6 +156,7 @@ def pay(session_id: str) -> Response[Any]:
             callers=wiring.callers(),
             processor=wiring.payment_processor(),
             queue=wiring.message_queue(),
+            messages=wiring.payment_messages(),
         )
     except ReplayError:
         return json_response(

@@ -3,12 +3,13 @@ and answer the PIN for the IVR to read (InvokeLambdaFunction; run with flow logg
 
 from __future__ import annotations
 
-from ivr import clock, wiring
+from ivr import wiring
 from ivr.callers import look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.checkout import start_portal_payment
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
+from ivr.core import clock
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
+from ivr.payments.checkout import start_portal_payment
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
@@ -30,6 +31,7 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
         sessions=wiring.portal_sessions(),
         claims=wiring.step_claims(),
         queue=wiring.message_queue(),
+        messages=wiring.payment_messages(),
     )
     logger.info("portal session started", extra={"portalSessionId": started.session_id})
     return answer(

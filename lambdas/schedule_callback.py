@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ivr import wiring
-from ivr.callbacks import Booking, CallbackRequest, CallbackService, who_to_call
+from ivr.callbacks.scheduling import REFUSAL_SPOKEN, proposal_from_slots, spoken
+from ivr.callbacks.service import Booking, CallbackRequest, CallbackService, who_to_call
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.errors import MalformedEventError, NotFoundError
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.scheduling import REFUSAL_SPOKEN, proposal_from_slots, spoken
-from ivr.settings import settings
+from ivr.core.errors import MalformedEventError, NotFoundError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
 
 DEFAULT_QUEUE = "BasicQueue"
 

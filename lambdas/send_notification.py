@@ -13,9 +13,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from ivr import wiring
-from ivr.messaging.sending import send_once
+from ivr.adapters.messaging.sending import send_once
+from ivr.core.observability import logger
 from ivr.notify import message_from_json
-from ivr.observability import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -14,16 +14,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
 from ivr import wiring
-from ivr.errors import NotificationError
-from ivr.notify import Channel, OutgoingMessage
-from ivr.observability import logger
-from ivr.settings import settings
-from ivr.sms_replies import (
+from ivr.callbacks.sms_replies import (
     InboundSms,
     InvalidInboundSmsError,
     handle_reply,
     parse_inbound,
 )
+from ivr.core.errors import NotificationError
+from ivr.core.observability import logger
+from ivr.core.settings import settings
+from ivr.notify import Channel, OutgoingMessage
 
 #: The queue a text reply cancels in when the customer record names no pending callback (an
 #: unknown number's callback); the flows book into this queue.

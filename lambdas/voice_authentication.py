@@ -6,14 +6,9 @@ for ``$.Attributes.callerNumber`` (caller lookup's E.164 number).
 
 from __future__ import annotations
 
-from ivr import clock, wiring
-from ivr.auth import keypad_question, proven_for_enrolment
-from ivr.callers import Customer
-from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.errors import MalformedEventError, NotFoundError
-from ivr.observability import CONNECT_CONTACT_ID, logger
-from ivr.settings import settings
-from ivr.voice import (
+from ivr import wiring
+from ivr.auth.keypad import keypad_question, proven_for_enrolment
+from ivr.auth.voice import (
     AudioStream,
     VoicePolicy,
     VoiceSample,
@@ -24,6 +19,12 @@ from ivr.voice import (
     verify_voice,
     voice_status,
 )
+from ivr.callers import Customer
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.core import clock
+from ivr.core.errors import MalformedEventError, NotFoundError
+from ivr.core.observability import CONNECT_CONTACT_ID, logger
+from ivr.core.settings import settings
 
 
 def _customer(request: ConnectRequest) -> Customer:

@@ -64,10 +64,8 @@ def place_call(
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
     contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
-    from simulator.paths import use_lambda_path
 
-    use_lambda_path()
-    from ivr import clock as handler_clock  # the handlers see the call's virtual time
+    from ivr.core import clock as handler_clock  # the handlers see the call's virtual time
 
     runtime.contact_id = contact.contact_id
     script_voice(contact.contact_id, setup.voice)  # what the simulated voice provider answers

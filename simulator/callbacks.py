@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from simulator.paths import use_lambda_path
+from simulator.local_aws import apply_environment, reset_caches
+from simulator.local_stack import start_local_stack
 
 #: When seeded callbacks were "asked for": before any scenario's call.
 SEEDED_AT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -14,9 +15,8 @@ SEEDED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 def stored_callbacks() -> list[Any]:
     """Every callback in the local table, oldest first (a scan: the local stack only)."""
-    use_lambda_path()
-    from ivr.store.callbacks import callback_from_item
-    from ivr.store.tables import CallbackItem
+    from ivr.adapters.dynamodb.callbacks import callback_from_item
+    from ivr.adapters.dynamodb.tables import CallbackItem
 
     items = [
         callback_from_item(item)
@@ -28,11 +28,10 @@ def stored_callbacks() -> list[Any]:
 
 def seed_callbacks(specs: list[dict[str, Any]] | None) -> None:
     """`given.callbacks`: pending callbacks booked before the call, through the real store."""
-    use_lambda_path()
     from ivr import wiring
-    from ivr.callbacks import Callback, CallbackKind, CallbackStatus
-    from ivr.phone import normalise_e164
-    from ivr.settings import settings
+    from ivr.callbacks.service import Callback, CallbackKind, CallbackStatus
+    from ivr.core.phone import normalise_e164
+    from ivr.core.settings import settings
 
     service = wiring.callback_service()
     for number, spec in enumerate(specs or []):
@@ -92,10 +91,10 @@ def check_callback_expectations(expect: dict[str, Any]) -> list[str]:
 
 def sweep_at(at: datetime) -> tuple[Any, list[dict[str, str]]]:
     """Run the sweeper against the configured tables at ``at``; the report and the calls made."""
-    use_lambda_path()
-    from ivr import clock, wiring
-    from ivr.callbacks import sweep_due_callbacks
-    from ivr.dialer import LocalDialer
+    from ivr import wiring
+    from ivr.adapters.local.dialer import LocalDialer
+    from ivr.callbacks.service import sweep_due_callbacks
+    from ivr.core import clock
 
     dialer = LocalDialer()
     with clock.installed(lambda: at):
@@ -126,15 +125,10 @@ def sweep_command(at_text: str, port: int) -> int:
         return 2
     server = None
     if _listening(port):
-        from simulator.local_aws import apply_environment, reset_caches
-
         apply_environment(f"http://127.0.0.1:{port}")
-        use_lambda_path()
         reset_caches()
         print(f"Sweeping the running local stack on port {port} at {at.isoformat()}.")
     else:
-        from simulator.cli import start_local_stack
-
         server = start_local_stack(port, quiet_lambdas=True)
     try:
         report, calls = sweep_at(at)

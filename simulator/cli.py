@@ -4,38 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+
+from simulator.paths import use_lambda_path
 
 DEFAULT_PORT = 8765
 DEFAULT_WEB_PORT = 8080
-
-
-def start_local_stack(port: int, *, quiet_lambdas: bool = False) -> Any:
-    """Embedded DynamoDB (moto server) on 127.0.0.1:port with the tables and sample data."""
-    if quiet_lambdas:
-        # The person at the terminal reads the call, not the functions' JSON logs.
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    import boto3
-
-    from simulator.local_aws import apply_environment, create_resources, start_server
-    from simulator.paths import use_lambda_path
-    from simulator.seed import load_given, sample_data
-
-    server = start_server(port)
-    endpoint = f"http://127.0.0.1:{port}"
-    apply_environment(endpoint)
-    if quiet_lambdas:
-        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    use_lambda_path()
-    create_resources(boto3.session.Session())
-    phones = load_given(sample_data())
-    print(f"Local DynamoDB (moto server) on {endpoint}; sample callers: {', '.join(phones)}")
-    return server
 
 
 def greeting_for(customer_number: str | None) -> list[str]:
@@ -66,9 +43,6 @@ def interactive_call(caller_number: str | None, voice: str = "authenticated") ->
 def _input_showing_texts() -> Callable[[str], str]:
     """input(), after showing the text messages the call sent since the last prompt: the
     caller's phone, so a person can type the one-time code the IVR texted them."""
-    from simulator.paths import use_lambda_path
-
-    use_lambda_path()
     from ivr import wiring
 
     seen = len(wiring.local_outbox().messages())
@@ -90,6 +64,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     127.0.0.1; with --terminal, a call in this terminal as well."""
     import threading
 
+    from simulator.local_stack import start_local_stack
     from simulator.seed import sample_data
     from simulator.web.run import banner, start_web
 
@@ -121,6 +96,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_lookup(args: argparse.Namespace) -> int:
+    from simulator.local_stack import start_local_stack
+
     server = start_local_stack(args.port)
     try:
         for prompt in greeting_for(args.caller):
@@ -131,6 +108,8 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def _cmd_call(args: argparse.Namespace) -> int:
+    from simulator.local_stack import start_local_stack
+
     if args.scenario:
         return _run_scenarios(args.scenario, as_json=args.json)
     server = start_local_stack(args.port, quiet_lambdas=True)
@@ -255,6 +234,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    use_lambda_path()  # the one place the local contact center puts lambdas/ on sys.path
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from simulator.context import lambda_context
+from simulator.lambda_service import load_handler
 
 SENDER = "SendNotificationFunction"
 _MAX_ROUNDS = 20
@@ -56,8 +57,6 @@ def deliver_queued_messages() -> int:
 
 
 def _deliver() -> int:
-    from simulator.runtime import load_handler
-
     queue_url = os.environ.get("NOTIFICATIONS_QUEUE_URL")
     if not queue_url:
         return 0

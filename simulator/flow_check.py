@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from deploy.template import function_handlers
 from simulator.flows import LintProblem, lint_paths
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
-from simulator.template import function_handlers
 
 
 def flow_reference_name(stem: str) -> str:

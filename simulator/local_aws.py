@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from deploy.template import global_environment, resources_of_type, template
 from simulator.input_keys import local_secret_value
-from simulator.template import global_environment, resources_of_type, template
 
 LOCAL_REGION = "us-east-1"
 
@@ -113,7 +113,8 @@ def reset_caches() -> None:
     """Forget stores, settings and cached secrets built for an earlier AWS (a new moto, a test)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from ivr import settings, wiring
+    from ivr import wiring
+    from ivr.core import settings
 
     for factory in (
         wiring.callers,

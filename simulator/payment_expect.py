@@ -30,7 +30,7 @@ def check_outbox(wanted: list[dict[str, Any]], outbox: list[dict[str, str]]) -> 
 def check_transaction(wanted: str, caller_number: str | None) -> list[str]:
     """Read the final status through the real store (call inside the scenario's AWS)."""
     from ivr import wiring
-    from ivr.phone import normalise_e164
+    from ivr.core.phone import normalise_e164
 
     if not caller_number:
         return ["expect.transaction needs call.from"]
@@ -45,7 +45,7 @@ def check_transaction(wanted: str, caller_number: str | None) -> list[str]:
 def check_transactions(wanted: list[str], caller_number: str | None) -> list[str]:
     """Every transaction's final status, oldest first, through the real store."""
     from ivr import wiring
-    from ivr.phone import normalise_e164
+    from ivr.core.phone import normalise_e164
 
     if not caller_number:
         return ["expect.transactions needs call.from"]

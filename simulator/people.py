@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.portal_client import PortalStepError, use_portal
 from simulator.ports import CallerInput, Digits, Hangup, InputRequest, Silence, Speech
+from simulator.voice import last_code_sent
 
 
 @dataclass
@@ -56,8 +58,6 @@ class ScriptedCaller:
 
     def _type_code(self) -> CallerInput:
         """`press: otp`: the code last texted to the caller's number, then the pound key."""
-        from simulator.voice import last_code_sent
-
         code = last_code_sent(self.phone)
         if code is None:
             self.failures.append(f"step {self.step_number}: press otp, but no code was texted")
@@ -65,8 +65,6 @@ class ScriptedCaller:
         return Digits(code + "#")
 
     def _use_portal(self, spec: dict[str, Any]) -> None:
-        from simulator.portal_client import PortalStepError, use_portal
-
         try:
             visit = use_portal(spec, self.heard)
         except PortalStepError as problem:

@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 
 from simulator.context import lambda_context
+from simulator.delivery import deliver_queued_messages
+from simulator.lambda_service import load_handler
 
 PORTAL_API = "PortalApiFunction"
 _LINK = re.compile(r"/pay/(?P<session>[0-9a-f-]{36})#(?P<token>[A-Za-z0-9_-]+)")
@@ -66,9 +68,6 @@ def api_event(
 def call_api(
     method: str, path: str, body: dict[str, Any] | None = None, token: str = ""
 ) -> tuple[int, dict[str, Any]]:
-    from simulator.delivery import deliver_queued_messages
-    from simulator.runtime import load_handler
-
     response = load_handler(PORTAL_API)(
         api_event(method, path, body, token), lambda_context(PORTAL_API)
     )
@@ -99,7 +98,7 @@ def spoken_pin(heard: list[str]) -> str:
 def use_portal(step: dict[str, Any], heard: list[str]) -> PortalVisit:
     """Do what a ``portal:`` step says; the answers are kept for the scenario's failures."""
     from ivr import wiring
-    from ivr.payments import parse_card
+    from ivr.payments.cards import parse_card
 
     visit = PortalVisit()
     session_id, link_token = texted_link()

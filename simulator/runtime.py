@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.context import lambda_context
 from simulator.delivery import deliver_queued_messages
-from simulator.paths import use_lambda_path
+from simulator.lambda_service import function_id, invoke_function, load_handler
 from simulator.ports import LambdaInvocationError
-from simulator.template import function_handlers
-
-_PLACEHOLDER = re.compile(r"^\$\{(?P<id>[A-Za-z0-9]+)(?:\.Arn)?\}$")
-_FUNCTION_ARN = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:(?P<id>[\w-]+)")
-
-Handler = Callable[[Any, Any], Any]
-
-
-def function_id(reference: str) -> str:
-    """``${CallerLookupFunction.Arn}`` or a Lambda ARN -> the template's logical id."""
-    for pattern in (_PLACEHOLDER, _FUNCTION_ARN):
-        match = pattern.match(reference)
-        if match:
-            return match.group("id")
-    return reference
-
-
-def load_handler(logical_id: str) -> Handler:
-    """Import a function's handler the way Lambda does, from the template's Handler setting."""
-    handlers = function_handlers()
-    if logical_id not in handlers:
-        raise LambdaInvocationError(f"no function {logical_id!r} in template.yaml")
-    use_lambda_path()
-    module_name, attribute = handlers[logical_id].rsplit(".", 1)
-    handler: Handler = getattr(importlib.import_module(module_name), attribute)
-    return handler
+from simulator.voice import check_voice_id
 
 
 @dataclass
@@ -65,16 +38,7 @@ class LocalRuntime:
     def invoke_lambda(
         self, function_ref: str, event: dict[str, Any], timeout_seconds: float
     ) -> dict[str, Any]:
-        logical_id = function_id(function_ref)
-        handler = load_handler(logical_id)
-        if self.faults.get(logical_id) == "raise":
-            raise LambdaInvocationError(f"{logical_id} raised RuntimeError: injected fault")
-        try:
-            result = handler(event, lambda_context(logical_id))
-        except Exception as exc:  # a raised error is what Connect sees as a failed invocation
-            raise LambdaInvocationError(f"{logical_id} raised {type(exc).__name__}: {exc}") from exc
-        if not isinstance(result, dict):
-            raise LambdaInvocationError(f"{logical_id} returned {type(result).__name__}, not a map")
+        result = invoke_function(function_id(function_ref), event, faults=self.faults)
         deliver_queued_messages()  # what SQS + the sender function do in AWS, before the next block
         return result
 
@@ -104,6 +68,4 @@ class LocalRuntime:
 
     def voice_id(self, option: str, customer_id: str | None) -> str:
         """CheckVoiceId, answered from the voice provider port (simulator/voice.py)."""
-        from simulator.voice import check_voice_id
-
         return check_voice_id(option, self.contact_id, customer_id)

@@ -19,9 +19,11 @@ import yaml
 from simulator.call import CallSetup, place_call, record_as_json
 from simulator.callbacks import check_callback_expectations, seed_callbacks
 from simulator.flows import CallRecord
+from simulator.local_aws import apply_environment, in_memory_aws
 from simulator.payment_expect import check_payment_expectations
 from simulator.people import ScriptedCaller
 from simulator.runtime import QueueState
+from simulator.seed import load_given
 
 _TOP_LEVEL = {"name", "description", "given", "call", "steps", "expect"}
 _VOICE = {
@@ -116,8 +118,6 @@ def check_expectations(expect: dict[str, Any], record: CallRecord) -> list[str]:
 @contextmanager
 def fresh_aws() -> Iterator[None]:
     """In-memory AWS with the template's tables and secrets, for one scenario."""
-    from simulator.local_aws import apply_environment, in_memory_aws
-
     apply_environment(None)
     with in_memory_aws():
         yield
@@ -125,10 +125,6 @@ def fresh_aws() -> Iterator[None]:
 
 def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
     """Run a loaded scenario in fresh tables and check its expectations."""
-    from simulator.paths import use_lambda_path
-    from simulator.seed import load_given
-
-    use_lambda_path()
     setup = _setup(scenario["call"])
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number

@@ -22,9 +22,9 @@ def sample_data() -> dict[str, Any]:
 
 def _customer(spec: dict[str, Any], pepper: bytes) -> Any:
     from ivr.callers import Customer, KnowledgeHashes
-    from ivr.hashing import keyed_hash, new_salt
-    from ivr.money import Money
-    from ivr.phone import normalise_e164
+    from ivr.core.hashing import keyed_hash, new_salt
+    from ivr.core.money import Money
+    from ivr.core.phone import normalise_e164
 
     first, _, last = str(spec["name"]).partition(" ")
     salt = new_salt()
@@ -48,8 +48,8 @@ def _customer(spec: dict[str, Any], pepper: bytes) -> Any:
 
 
 def _open_transaction(customer: Any, spec: dict[str, Any], now: datetime | None) -> Any:
-    from ivr.money import Money
-    from ivr.transactions import PaymentChannel, Transaction, TransactionStatus
+    from ivr.core.money import Money
+    from ivr.payments.transactions import PaymentChannel, Transaction, TransactionStatus
 
     opened = spec.get("opened_at")
     # By default the payment was left an hour before the call (an earlier call's).
@@ -73,7 +73,7 @@ def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
     up); either way the customer carries the mark caller lookup finds. ``now`` is the call's
     start, which the payment predates."""
     from ivr import wiring
-    from ivr.transactions import TransactionStatus
+    from ivr.payments.transactions import TransactionStatus
 
     pepper = wiring.pepper()
     phones = []

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.flows import Contact, Event
-from simulator.runtime import function_id
+from simulator.lambda_service import function_id
 
 NOT_LOGGED = "(said with flow logging off: not recorded)"
 
@@ -130,7 +130,7 @@ class ActivityRecorder:
 
     def __call__(self, event: Event, contact: Contact) -> None:
         from ivr.activity import ActivityEvent
-        from ivr.errors import IvrError
+        from ivr.core.errors import IvrError
 
         entry = activity_entry(event, contact)
         if entry is None:

@@ -10,8 +10,6 @@ blocks (UpdateContactData + StartVoiceIdStream + CheckVoiceId) are answered from
 
 from __future__ import annotations
 
-from simulator.paths import use_lambda_path
-
 #: What `ivr call --voice` and a scenario's ``call.voice`` accept.
 VOICE_OUTCOMES = (
     "authenticated",
@@ -26,8 +24,7 @@ VOICE_OUTCOMES = (
 
 def script_voice(contact_id: str, outcome: str) -> None:
     """The simulated provider will answer ``outcome`` for this contact."""
-    use_lambda_path()
-    from ivr.voiceprint.simulated import simulated_voice
+    from ivr.adapters.local.simulated_voice import simulated_voice
 
     simulated_voice().script(contact_id, outcome)
 
@@ -44,10 +41,9 @@ def check_voice_id(option: str, contact_id: str, customer_id: str | None) -> str
     branch (CheckVoiceId has no Error result). ``enrollmentStatus``: Enrolled | NotEnrolled |
     OptedOut. ``fraudDetection`` (watchlists) is not part of the port: error branch.
     """
-    use_lambda_path()
     from ivr import wiring
-    from ivr.settings import settings
-    from ivr.voice import AudioStream, VoicePolicy, VoiceResult, VoiceSample
+    from ivr.auth.voice import AudioStream, VoicePolicy, VoiceResult, VoiceSample
+    from ivr.core.settings import settings
 
     provider = wiring.voice_provider()
     speaker = customer_id or f"contact-{contact_id}"
@@ -67,10 +63,9 @@ def last_code_sent(to: str | None) -> str | None:
     what a scenario's ``- press: otp`` step types."""
     import re
 
-    use_lambda_path()
     from ivr import wiring
-    from ivr.errors import InvalidPhoneNumberError
-    from ivr.phone import normalise_e164
+    from ivr.core.errors import InvalidPhoneNumberError
+    from ivr.core.phone import normalise_e164
 
     recipient = None
     if to:

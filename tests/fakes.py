@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ivr.activity import ActivityEvent
-from ivr.auth import ContactAuth, CustomerFailures, OneTimeCode
-from ivr.callbacks import (
+from ivr.auth.keypad import ContactAuth, CustomerFailures, OneTimeCode
+from ivr.callbacks.service import (
     Callback,
     CallbackKind,
     CallbackPendingError,
@@ -20,10 +20,10 @@ from ivr.callbacks import (
     SlotFullError,
 )
 from ivr.callers import Customer, OpenTransaction, PendingCallbackMark, VoiceEnrolment
-from ivr.circuit import CircuitState
-from ivr.errors import ConflictError, NotFoundError
-from ivr.portal import PortalNotice, PortalSession, PortalSessionStatus
-from ivr.transactions import CardSummary, Transaction, TransactionStatus
+from ivr.core.circuit import CircuitState
+from ivr.core.errors import ConflictError, NotFoundError
+from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
+from ivr.payments.transactions import CardSummary, Transaction, TransactionStatus
 
 
 class FakeCallerStore:

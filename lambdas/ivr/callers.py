@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from ivr.errors import InvalidPhoneNumberError, NotFoundError
-from ivr.money import Money
-from ivr.phone import is_withheld, normalise_e164
+from ivr.core.errors import InvalidPhoneNumberError, NotFoundError
+from ivr.core.money import Money
+from ivr.core.phone import is_withheld, normalise_e164
 
 
 class VoiceEnrolment(StrEnum):

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Literal
 
-from ivr.money import Money
+from ivr.core.money import Money
 
 
 class IntentName(StrEnum):

@@ -9,50 +9,51 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from ivr.activity import ActivityLog
+    from ivr.adapters.local.dialer import LocalDialer
+    from ivr.adapters.local.outbox import LocalOutbox
+    from ivr.adapters.processors.sandbox import SandboxProcessor
     from ivr.agent.access import AccessRules, ContactDirectory
     from ivr.agent.backlog import CallbackBacklog
-    from ivr.auth import AuthStore
-    from ivr.callbacks import CallbackService, CallbackStore, OutboundDialer
+    from ivr.agent.timeline import ContactAttributes
+    from ivr.auth.keypad import AuthStore
+    from ivr.auth.voice import VoiceProvider
+    from ivr.callbacks.scheduling import CallbackPolicy
+    from ivr.callbacks.service import CallbackService, CallbackStore, OutboundDialer
     from ivr.callers import CallerStore
-    from ivr.circuit import CircuitBreaker, CircuitStore
-    from ivr.dialer import LocalDialer
-    from ivr.keypad_payment import StoredInputDecrypter
-    from ivr.messaging.outbox import LocalOutbox
+    from ivr.core.circuit import CircuitBreaker, CircuitStore
     from ivr.notify import MessageQueue, Notifier
-    from ivr.payments import PaymentProcessor
-    from ivr.portal import PortalSessionStore
-    from ivr.processors.sandbox import SandboxProcessor
-    from ivr.scheduling import CallbackPolicy
+    from ivr.payments.cards import PaymentProcessor
+    from ivr.payments.checkout import PaymentMessages
+    from ivr.payments.keypad import StoredInputDecrypter
+    from ivr.payments.portal import PortalSessionStore
+    from ivr.payments.transactions import TransactionStore
     from ivr.steps import StepClaims
-    from ivr.timeline import ContactAttributes
-    from ivr.transactions import TransactionStore
-    from ivr.voice import VoiceProvider
 
 
 @cache
 def callers() -> CallerStore:
-    from ivr.store.callers import DynamoCallerStore
+    from ivr.adapters.dynamodb.callers import DynamoCallerStore
 
     return DynamoCallerStore()
 
 
 @cache
 def transactions() -> TransactionStore:
-    from ivr.store.transactions import DynamoTransactionStore
+    from ivr.adapters.dynamodb.transactions import DynamoTransactionStore
 
     return DynamoTransactionStore()
 
 
 @cache
 def portal_sessions() -> PortalSessionStore:
-    from ivr.store.portal import DynamoPortalSessionStore
+    from ivr.adapters.dynamodb.portal import DynamoPortalSessionStore
 
     return DynamoPortalSessionStore()
 
 
 @cache
 def callbacks() -> CallbackStore:
-    from ivr.store.callbacks import DynamoCallbackStore
+    from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
 
     return DynamoCallbackStore()
 
@@ -60,8 +61,8 @@ def callbacks() -> CallbackStore:
 @cache
 def callback_policy() -> CallbackPolicy:
     """Opening hours, capacity and retry rules from ``CALLBACK_POLICY`` (read once)."""
-    from ivr.scheduling import parse_policy
-    from ivr.settings import settings
+    from ivr.callbacks.scheduling import parse_policy
+    from ivr.core.settings import settings
 
     config = settings()
     return parse_policy(config.callback_policy, config.contact_center_timezone)
@@ -69,8 +70,8 @@ def callback_policy() -> CallbackPolicy:
 
 def callback_service() -> CallbackService:
     """The callback use cases wired to the real store, policy, sender and clock."""
-    from ivr import clock
-    from ivr.callbacks import CallbackService
+    from ivr.callbacks.service import CallbackService
+    from ivr.core import clock
 
     return CallbackService(callbacks(), callback_policy(), notifier(), clock.now)
 
@@ -78,7 +79,7 @@ def callback_service() -> CallbackService:
 @cache
 def dialer() -> OutboundDialer:
     """The dialer chosen by ``DIALER``: "connect" (StartOutboundVoiceContact) or "local"."""
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     if config.dialer == "local":
@@ -87,7 +88,7 @@ def dialer() -> OutboundDialer:
         import boto3
         from botocore.config import Config
 
-        from ivr.dialer import ConnectDialer
+        from ivr.adapters.connect.dialer import ConnectDialer
 
         # The sweeper is not bound by Connect's 8 s; standard retries reuse the ClientToken.
         client_config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard"})
@@ -103,14 +104,14 @@ def dialer() -> OutboundDialer:
 
 @cache
 def local_dialer() -> LocalDialer:
-    from ivr.dialer import LocalDialer
+    from ivr.adapters.local.dialer import LocalDialer
 
     return LocalDialer()
 
 
 @cache
 def activity() -> ActivityLog:
-    from ivr.store.activity import DynamoActivityLog
+    from ivr.adapters.dynamodb.activity import DynamoActivityLog
 
     return DynamoActivityLog()
 
@@ -119,7 +120,7 @@ def pepper() -> bytes:
     """The hashing pepper from Secrets Manager, cached by Powertools for ``secret_max_age``."""
     from aws_lambda_powertools.utilities import parameters
 
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     value = parameters.get_secret(config.pepper_secret_id, max_age=config.secret_max_age)
@@ -130,15 +131,15 @@ def pepper() -> bytes:
 def notifier() -> Notifier:
     """The sender chosen by ``NOTIFIER``: "aws" (End User Messaging SMS + SES v2, the default),
     "pinpoint" (legacy SendMessages) or "local" (the local outbox)."""
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     if config.notifier == "local":
         return local_outbox()
     if config.notifier == "aws":
-        from ivr.messaging.email import SesEmail
-        from ivr.messaging.router import ChannelRouter
-        from ivr.messaging.sms import EndUserMessagingSms
+        from ivr.adapters.messaging.email import SesEmail
+        from ivr.adapters.messaging.router import ChannelRouter
+        from ivr.adapters.messaging.sms import EndUserMessagingSms
 
         sms = EndUserMessagingSms(
             aws_client("pinpoint-sms-voice-v2"),
@@ -148,7 +149,7 @@ def notifier() -> Notifier:
         email = SesEmail(aws_client("sesv2"), config.email_from, config.email_configuration_set)
         return ChannelRouter(sms=sms, email=email)
     if config.notifier == "pinpoint":
-        from ivr.messaging.pinpoint import PinpointNotifier
+        from ivr.adapters.messaging.pinpoint import PinpointNotifier
 
         return PinpointNotifier(
             aws_client("pinpoint"),
@@ -172,8 +173,8 @@ def aws_client(service: str) -> Any:
 @cache
 def message_queue() -> MessageQueue:
     """Where Connect-facing functions put messages for the sender function."""
-    from ivr.messaging.queue import SqsMessageQueue
-    from ivr.settings import settings
+    from ivr.adapters.messaging.queue import SqsMessageQueue
+    from ivr.core.settings import settings
 
     return SqsMessageQueue(aws_client("sqs"), settings().notifications_queue_url)
 
@@ -183,7 +184,7 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records (DynamoDB), built on first use."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     return DynamoDBPersistenceLayer(
         table_name=settings().idempotency_table, boto3_client=aws_client("dynamodb")
@@ -191,8 +192,15 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
 
 
 @cache
+def payment_messages() -> PaymentMessages:
+    from ivr.adapters.messaging.render import TemplatedPaymentMessages
+
+    return TemplatedPaymentMessages()
+
+
+@cache
 def step_claims() -> StepClaims:
-    from ivr.store.steps import DynamoStepClaims
+    from ivr.adapters.dynamodb.steps import DynamoStepClaims
 
     return DynamoStepClaims()
 
@@ -200,7 +208,7 @@ def step_claims() -> StepClaims:
 @cache
 def payment_processor() -> PaymentProcessor:
     """The processor chosen by ``PAYMENT_PROCESSOR``; a real gateway adapter plugs in here."""
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     name = settings().payment_processor
     if name == "sandbox":
@@ -210,7 +218,7 @@ def payment_processor() -> PaymentProcessor:
 
 @cache
 def sandbox_processor() -> SandboxProcessor:
-    from ivr.processors.sandbox import SandboxProcessor
+    from ivr.adapters.processors.sandbox import SandboxProcessor
 
     return SandboxProcessor()
 
@@ -218,7 +226,7 @@ def sandbox_processor() -> SandboxProcessor:
 @cache
 def input_decrypter() -> StoredInputDecrypter:
     """Decrypts Connect's encrypted keypad input (pay by phone) with our private keys."""
-    from ivr.connect_input import EncryptionSdkDecrypter
+    from ivr.adapters.connect.stored_input import EncryptionSdkDecrypter
 
     return EncryptionSdkDecrypter(input_decryption_keys)
 
@@ -227,9 +235,9 @@ def input_decryption_keys() -> dict[str, bytes]:
     """EncryptionKeyId -> PEM private key, from Secrets Manager (cached for secret_max_age)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from ivr.connect_input import private_keys_from_secret
-    from ivr.keypad_payment import DecryptionKeyUnavailableError
-    from ivr.settings import settings
+    from ivr.adapters.connect.stored_input import private_keys_from_secret
+    from ivr.core.settings import settings
+    from ivr.payments.keypad import DecryptionKeyUnavailableError
 
     config = settings()
     try:
@@ -245,8 +253,8 @@ def input_decryption_keys() -> dict[str, bytes]:
 def local_outbox() -> LocalOutbox:
     from pathlib import Path
 
-    from ivr.messaging.outbox import LocalOutbox
-    from ivr.settings import settings
+    from ivr.adapters.local.outbox import LocalOutbox
+    from ivr.core.settings import settings
 
     path = settings().local_outbox_path
     return LocalOutbox(Path(path) if path else None)
@@ -259,15 +267,15 @@ def local_outbox() -> LocalOutbox:
 def voice_provider() -> VoiceProvider:
     """The provider chosen by ``VOICE_PROVIDER``: "http" (a third-party voice-biometrics service
     over HTTPS, behind a circuit breaker) or "simulated" (the local contact center's registry)."""
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     if config.voice_provider == "simulated":
-        from ivr.voiceprint.simulated import simulated_voice
+        from ivr.adapters.local.simulated_voice import simulated_voice
 
         return simulated_voice()
     if config.voice_provider == "http":
-        from ivr.voiceprint.http_service import HttpVoiceProvider
+        from ivr.adapters.voiceprint.http_service import HttpVoiceProvider
 
         return HttpVoiceProvider(
             config.voice_api_url,
@@ -283,7 +291,7 @@ def voice_api_key() -> str:
     """The voice provider's API key from Secrets Manager, cached for ``secret_max_age``."""
     from aws_lambda_powertools.utilities import parameters
 
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     value = parameters.get_secret(config.voice_api_key_secret_id, max_age=config.secret_max_age)
@@ -292,22 +300,22 @@ def voice_api_key() -> str:
 
 @cache
 def auth_store() -> AuthStore:
-    from ivr.store.auth import DynamoAuthStore
+    from ivr.adapters.dynamodb.auth import DynamoAuthStore
 
     return DynamoAuthStore()
 
 
 @cache
 def circuit_store() -> CircuitStore:
-    from ivr.store.circuit import DynamoCircuitStore
+    from ivr.adapters.dynamodb.circuit import DynamoCircuitStore
 
     return DynamoCircuitStore()
 
 
 def circuit_breaker(name: str) -> CircuitBreaker:
     """A breaker for the dependency ``name``, its state shared by every copy of the function."""
-    from ivr import clock
-    from ivr.circuit import CircuitBreaker
+    from ivr.core import clock
+    from ivr.core.circuit import CircuitBreaker
 
     return CircuitBreaker(name, circuit_store(), clock.now)
 
@@ -319,15 +327,15 @@ def circuit_breaker(name: str) -> CircuitBreaker:
 def contact_attributes() -> ContactAttributes:
     """A contact's attributes, chosen by ``CONTACT_ATTRIBUTES``: "connect" (GetContactAttributes)
     or "activity" (the local contact center's activity log)."""
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     if config.contact_attributes == "activity":
-        from ivr.contacts import LoggedContactAttributes
+        from ivr.adapters.local.contact_attributes import LoggedContactAttributes
 
         return LoggedContactAttributes(activity())
     if config.contact_attributes == "connect":
-        from ivr.contacts import ConnectContactAttributes
+        from ivr.adapters.connect.contact_attributes import ConnectContactAttributes
 
         return ConnectContactAttributes(aws_client("connect"), config.connect_instance_id)
     raise ValueError(f"unknown CONTACT_ATTRIBUTES {config.contact_attributes!r}")
@@ -340,7 +348,7 @@ def contact_attributes() -> ContactAttributes:
 def contact_directory() -> ContactDirectory:
     """Who handled a contact, chosen by ``HANDLED_CONTACTS``: "connect" (DescribeContact) or
     "activity" (the agent events the local contact center logs)."""
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     if config.handled_contacts == "activity":
@@ -359,7 +367,7 @@ def access_rules() -> AccessRules:
     from datetime import timedelta
 
     from ivr.agent.access import AccessRules
-    from ivr.settings import settings
+    from ivr.core.settings import settings
 
     config = settings()
     return AccessRules(
@@ -371,7 +379,7 @@ def access_rules() -> AccessRules:
 
 def callback_backlog() -> CallbackBacklog:
     """The callback store's backlog reads (the due index), for supervisors."""
-    from ivr.store.callbacks import DynamoCallbackStore
+    from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
 
     store = callbacks()
     assert isinstance(store, DynamoCallbackStore)

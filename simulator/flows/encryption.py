@@ -4,8 +4,8 @@ Connect encrypts the digits with the AWS Encryption SDK for the certificate the 
 message format 1 with the (non-committing) suite AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384
 in 4 KiB frames, its one data key wrapped with RSA-OAEP (SHA-512, MGF1) under key provider
 "AmazonConnect" and the flow's ``EncryptionKeyId``, the message stored as base64. The Lambda that
-receives ``$.StoredCustomerInput`` decrypts it with the private key (ivr.connect_input), so a
-local call exercises the same decryption as a call in AWS.
+receives ``$.StoredCustomerInput`` decrypts it with the private key
+(ivr.adapters.connect.stored_input), so a local call exercises the same decryption as a call in AWS.
 """
 
 from __future__ import annotations

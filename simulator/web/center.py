@@ -8,7 +8,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from simulator.call import CallSetup, place_call
 from simulator.flows import Contact, Event
+from simulator.ports import Hangup
 from simulator.web.agent_api import record_agent_event
 from simulator.web.agents import LocalAgents, LocalQueue, QueuedContact
 from simulator.web.hub import EventHub
@@ -19,7 +21,7 @@ AGENT_TOPIC = "agent"
 
 class LineBusyError(Exception):
     """Another call is in the IVR: the local contact center runs one IVR leg at a time, because
-    the handlers share one clock (ivr.clock) with the call they serve."""
+    the handlers share one clock (ivr.core.clock) with the call they serve."""
 
 
 class NoCallError(Exception):
@@ -64,8 +66,6 @@ class LocalContactCenter:
         return state
 
     def _run_call(self, caller: WebCaller) -> None:
-        from simulator.call import CallSetup, place_call
-
         state = caller.state
 
         def listen(event: Event, contact: Contact) -> None:
@@ -116,8 +116,6 @@ class LocalContactCenter:
         if caller is not None:
             caller.give(arrival)
             return
-        from simulator.ports import Hangup
-
         if (
             isinstance(arrival, Hangup)
             and state is not None
@@ -188,8 +186,6 @@ class LocalContactCenter:
     def stop(self) -> None:
         with self._lock:
             callers = list(self._callers.values())
-        from simulator.ports import Hangup
-
         for caller in callers:
             caller.give(Hangup())
         self.hub.close_all()

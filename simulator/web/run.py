@@ -14,7 +14,7 @@ def start_web(port: int, *, time_scale: float = 1.0) -> LocalWebServer:
     web = LocalWebServer(LocalContactCenter(time_scale=time_scale), port=port)
     # Links texted to callers open this server's portal page.
     os.environ["PORTAL_BASE_URL"] = web.url
-    from ivr import settings
+    from ivr.core import settings
 
     settings.settings.cache_clear()
     return web.start()

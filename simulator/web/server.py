@@ -315,8 +315,8 @@ class AppHandler(_Handler):
     # --- the web phone ---------------------------------------------------------------------------
 
     def number_param(self, value: object) -> str | None:
-        from ivr.errors import InvalidPhoneNumberError
-        from ivr.phone import normalise_e164
+        from ivr.core.errors import InvalidPhoneNumberError
+        from ivr.core.phone import normalise_e164
 
         try:
             return normalise_e164(str(value or ""), "US")
@@ -435,7 +435,7 @@ class CardHandler(_Handler):
         if data is None:
             return
         from ivr import wiring
-        from ivr.payments import InvalidCardError, parse_card
+        from ivr.payments.cards import InvalidCardError, parse_card
 
         try:
             card = parse_card(
@@ -468,7 +468,7 @@ class LocalServer(ThreadingHTTPServer):
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> HttpAnswer:
         from simulator.context import lambda_context
-        from simulator.runtime import load_handler
+        from simulator.lambda_service import load_handler
 
         return http_answer(load_handler(logical_id)(event, lambda_context(logical_id)))
 
@@ -518,7 +518,7 @@ class LocalWebServer:
         return self.app.origins.app
 
     def start(self) -> LocalWebServer:
-        from ivr import clock
+        from ivr.core import clock
 
         # Between calls the handlers (the portal API) go by the center's clock; a call installs
         # its own virtual clock on top for its duration.

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from ivr.adapters.messaging.render import TemplatedPaymentMessages
+from ivr.adapters.processors.sandbox import SandboxProcessor
 from ivr.callers import Customer
-from ivr.checkout import (
+from ivr.core.money import Money
+from ivr.payments.checkout import (
     AbandonOutcome,
     PaymentState,
     ReplayError,
@@ -18,10 +21,8 @@ from ivr.checkout import (
     payment_state,
     take_up_payment,
 )
-from ivr.money import Money
-from ivr.portal import PortalSessionStatus, new_session
-from ivr.processors.sandbox import SandboxProcessor
-from ivr.transactions import PaymentChannel, Transaction, TransactionStatus
+from ivr.payments.portal import PortalSessionStatus, new_session
+from ivr.payments.transactions import PaymentChannel, Transaction, TransactionStatus
 from tests import fakes
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
@@ -182,6 +183,7 @@ def test_the_old_link_of_a_picked_up_payment_cannot_charge(world: World) -> None
             callers=world.callers,
             processor=SandboxProcessor(),
             queue=None,  # type: ignore[arg-type]  # never reached: the charge is refused first
+            messages=TemplatedPaymentMessages(),
         )
 
 

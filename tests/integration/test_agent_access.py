@@ -56,7 +56,7 @@ class Clock:
 
 @pytest.fixture
 def clock(aws: None) -> Iterator[Clock]:
-    from ivr import clock as ivr_clock
+    from ivr.core import clock as ivr_clock
 
     now = Clock(START)
     with ivr_clock.installed(now):
@@ -321,7 +321,7 @@ def test_the_backlog_pages_through_the_due_index_in_due_order(clock: Clock) -> N
 
 def test_queued_callbacks_show_how_long_they_have_waited(clock: Clock) -> None:
     from ivr import wiring
-    from ivr.callbacks import CallbackRequest
+    from ivr.callbacks.service import CallbackRequest
 
     service = wiring.callback_service()
     clock.at = START - timedelta(minutes=4)

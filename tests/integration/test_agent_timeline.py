@@ -143,7 +143,7 @@ def test_the_agent_on_a_call_unlocks_the_callers_locked_keypad(
     from datetime import datetime, timedelta
 
     from ivr import wiring
-    from ivr.auth import CustomerFailures
+    from ivr.auth.keypad import CustomerFailures
     from simulator.call import CallSetup, place_call
     from simulator.people import ScriptedCaller
     from simulator.seed import load_given

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from ivr.auth import CodeStatus, ContactAuth, CustomerFailures, OneTimeCode
+from ivr.auth.keypad import CodeStatus, ContactAuth, CustomerFailures, OneTimeCode
 from ivr.callers import VoiceEnrolment
-from ivr.errors import ConflictError, NotFoundError
+from ivr.core.errors import ConflictError, NotFoundError
 from tests import fakes
 from tests.integration.test_stores import ana
 
@@ -31,9 +31,9 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         yield Stores(fakes.FakeAuthStore(), fakes.FakeCircuitStore(), fakes.FakeCallerStore())
         return
     request.getfixturevalue("aws")
-    from ivr.store.auth import DynamoAuthStore
-    from ivr.store.callers import DynamoCallerStore
-    from ivr.store.circuit import DynamoCircuitStore
+    from ivr.adapters.dynamodb.auth import DynamoAuthStore
+    from ivr.adapters.dynamodb.callers import DynamoCallerStore
+    from ivr.adapters.dynamodb.circuit import DynamoCircuitStore
 
     yield Stores(DynamoAuthStore(), DynamoCircuitStore(), DynamoCallerStore())
 

@@ -127,7 +127,7 @@ def test_voice_handler_passes_the_media_stream_and_answers_the_verdict(
 ) -> None:
     import voice_authentication
 
-    from ivr.voiceprint.simulated import simulated_voice
+    from ivr.adapters.local.simulated_voice import simulated_voice
 
     event = load_event("connect/voice_verify.json")
     simulated_voice().script(event["Details"]["ContactData"]["ContactId"], "authenticated")
@@ -142,7 +142,7 @@ def test_voice_handler_passes_the_media_stream_and_answers_the_verdict(
 
 def test_100_concurrent_wrong_answers_count_exactly_five_before_the_lock(seeded: None) -> None:
     from ivr import wiring
-    from ivr.auth import (
+    from ivr.auth.keypad import (
         KeypadAttempt,
         KeypadLimits,
         KeypadResult,
@@ -220,7 +220,7 @@ def test_the_transcript_records_each_step_and_never_the_digits(seeded: None) -> 
 
 
 def _all_activity(wiring: Any) -> list[Any]:
-    from ivr.store.tables import ActivityItem
+    from ivr.adapters.dynamodb.tables import ActivityItem
 
     contacts = {item.contact_id for item in ActivityItem.scan()}
     return [e for c in contacts for e in wiring.activity().for_contact(c)]

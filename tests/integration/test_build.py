@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deploy.build import smoke, stage
-from simulator.template import function_handlers
+from deploy.template import function_handlers
 
 
 def test_artifact_holds_the_handlers_and_package_but_no_tests_or_portal(tmp_path: Path) -> None:

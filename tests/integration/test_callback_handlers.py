@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from ivr import clock
+from ivr.core import clock
 from simulator.context import LocalLambdaContext
 from tests.conftest import load_event
 
@@ -109,7 +109,7 @@ def test_the_scheduled_sweep_dials_through_connect(
     import callback_sweep
 
     from ivr import wiring
-    from ivr.dialer import ConnectDialer
+    from ivr.adapters.connect.dialer import ConnectDialer
 
     with clock.installed(lambda: NOW):
         from schedule_callback import lambda_handler as book

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ivr.callbacks import (
+from ivr.callbacks.service import (
     Callback,
     CallbackKind,
     CallbackPendingError,
@@ -17,7 +17,7 @@ from ivr.callbacks import (
     Slot,
     SlotFullError,
 )
-from ivr.errors import ConflictError
+from ivr.core.errors import ConflictError
 from tests import fakes
 
 T0 = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
@@ -30,7 +30,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield fakes.FakeCallbackStore()
         return
     request.getfixturevalue("aws")
-    from ivr.store.callbacks import DynamoCallbackStore
+    from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
 
     yield DynamoCallbackStore()
 
@@ -264,15 +264,15 @@ def test_confirmation_is_remembered(store: Any) -> None:
 def marked(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
     """(callers, callbacks), with Ana on file at +13125550142."""
     from ivr.callers import Customer
-    from ivr.money import Money
+    from ivr.core.money import Money
 
     if request.param == "fake":
         callers: Any = fakes.FakeCallerStore()
         callbacks: Any = fakes.FakeCallbackStore(callers)
     else:
         request.getfixturevalue("aws")
-        from ivr.store.callbacks import DynamoCallbackStore
-        from ivr.store.callers import DynamoCallerStore
+        from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
+        from ivr.adapters.dynamodb.callers import DynamoCallerStore
 
         callers, callbacks = DynamoCallerStore(), DynamoCallbackStore()
     callers.save(

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from ivr.callbacks import (
+from ivr.callbacks.scheduling import CallbackPolicy, parse_policy
+from ivr.callbacks.service import (
     Callback,
     CallbackStatus,
     DialError,
     Slot,
     sweep_due_callbacks,
 )
-from ivr.scheduling import CallbackPolicy, parse_policy
 from tests import fakes
 
 NEW_YORK = "America/New_York"
@@ -36,7 +36,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield fakes.FakeCallbackStore()
         return
     request.getfixturevalue("aws")
-    from ivr.store.callbacks import DynamoCallbackStore
+    from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
 
     yield DynamoCallbackStore()
 

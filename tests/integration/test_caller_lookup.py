@@ -195,7 +195,7 @@ def test_store_outage_is_an_error_answer_not_an_exception(lambda_context: Any) -
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = "http://127.0.0.1:9"
     reset_caches()
     try:
-        from ivr.store.tables import CustomerItem
+        from ivr.adapters.dynamodb.tables import CustomerItem
 
         CustomerItem._connection = None
         result = invoke(event_from("+13125550142"), lambda_context)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from deploy.template import function_handlers
 from simulator.flow_check import known_bots, lint_repository
 from simulator.flows import lint_flow
 from simulator.paths import CONTACT_FLOWS
-from simulator.template import function_handlers
 
 
 def test_every_flow_in_the_repository_passes_the_linter() -> None:

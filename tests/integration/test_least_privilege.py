@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from simulator.template import load_template
+from deploy.template import load_template
 
 #: The only actions allowed on Resource "*", each because AWS offers no narrower resource.
 STAR_RESOURCE_EXCEPTIONS = {

@@ -46,8 +46,8 @@ def test_unknown_caller_gets_the_generic_greeting() -> None:
 
 
 def test_tables_come_from_the_template() -> None:
+    from deploy.template import resources_of_type
     from simulator.local_aws import table_definitions
-    from simulator.template import resources_of_type
 
     definitions = table_definitions()
     template_tables = resources_of_type("AWS::DynamoDB::Table")

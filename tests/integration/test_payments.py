@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from ivr.callers import Customer
-from ivr.money import Money
+from ivr.core.money import Money
 from ivr.notify import Channel, OutgoingMessage
-from ivr.portal import MAX_PIN_ATTEMPTS, PortalSessionStatus, new_session, verify_pin
+from ivr.payments.portal import MAX_PIN_ATTEMPTS, PortalSessionStatus, new_session, verify_pin
 from tests import fakes
 from tests.conftest import load_event
 
@@ -42,7 +42,7 @@ def sessions(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield fakes.FakePortalSessionStore()
         return
     request.getfixturevalue("aws")
-    from ivr.store.portal import DynamoPortalSessionStore
+    from ivr.adapters.dynamodb.portal import DynamoPortalSessionStore
 
     yield DynamoPortalSessionStore()
 
@@ -113,7 +113,7 @@ def test_locked_link_refuses_correct_pin(sessions: Any) -> None:
 
 
 def test_paid_session_cannot_be_paid_again(sessions: Any) -> None:
-    from ivr.errors import ConflictError
+    from ivr.core.errors import ConflictError
 
     issued = _issued(sessions)
     sid = issued.session.session_id
@@ -128,7 +128,8 @@ def test_paid_session_cannot_be_paid_again(sessions: Any) -> None:
 
 @pytest.fixture
 def world(aws: None) -> Iterator[Any]:
-    from ivr import clock, wiring
+    from ivr import wiring
+    from ivr.core import clock
 
     wiring.callers().save(_customer())
     with clock.installed(lambda: NOW):
@@ -215,7 +216,7 @@ def _verified_session(world: Any, lambda_context: Any) -> tuple[str, str]:
 
 
 def _card_token(world: Any, number: str = "4242424242424242") -> str:
-    from ivr.payments import parse_card
+    from ivr.payments.cards import parse_card
 
     card = parse_card(number, "12/30", "123", "Ana Souza", today=date(2026, 12, 1))
     return world.sandbox_processor().tokenize(card).token

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ivr.callers import Customer
-from ivr.money import Money
+from ivr.core.money import Money
 from tests.conftest import load_event
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
@@ -70,7 +70,7 @@ def test_simulated_encryption_writes_the_message_connect_writes() -> None:
 
 
 def _decrypter(*keys: tuple[str, str]) -> Any:
-    from ivr.connect_input import EncryptionSdkDecrypter
+    from ivr.adapters.connect.stored_input import EncryptionSdkDecrypter
 
     return EncryptionSdkDecrypter(lambda: {key_id: pem.encode() for key_id, pem in keys})
 
@@ -84,7 +84,7 @@ def test_our_private_key_decrypts_what_the_caller_typed() -> None:
 
 
 def test_a_ciphertext_carried_between_steps_still_decrypts() -> None:
-    from ivr.connect_input import carried
+    from ivr.adapters.connect.stored_input import carried
     from simulator.input_keys import local_input_key
 
     key = local_input_key()
@@ -101,7 +101,7 @@ def test_a_ciphertext_carried_between_steps_still_decrypts() -> None:
     ids=["timeout", "empty", "garbage", "another-instances-key", "oversized"],
 )
 def test_what_was_not_encrypted_for_our_key_is_unreadable(stored: str) -> None:
-    from ivr.keypad_payment import UnreadableInputError
+    from ivr.payments.keypad import UnreadableInputError
     from simulator.input_keys import local_input_key
 
     key = local_input_key()
@@ -110,7 +110,7 @@ def test_what_was_not_encrypted_for_our_key_is_unreadable(stored: str) -> None:
 
 
 def test_a_damaged_ciphertext_is_unreadable() -> None:
-    from ivr.keypad_payment import UnreadableInputError
+    from ivr.payments.keypad import UnreadableInputError
     from simulator.input_keys import local_input_key
 
     key = local_input_key()
@@ -166,7 +166,8 @@ def _self_signed(key: Any) -> str:
 
 @pytest.fixture
 def world(aws: None) -> Iterator[Any]:
-    from ivr import clock, wiring
+    from ivr import wiring
+    from ivr.core import clock
 
     wiring.callers().save(
         Customer(
@@ -207,7 +208,7 @@ def _start(contact_id: str, lambda_context: Any) -> str:
 
 
 def _pay_event(contact_id: str, payment_id: str, card: str = "4242424242424242") -> dict[str, Any]:
-    from ivr.connect_input import carried
+    from ivr.adapters.connect.stored_input import carried
 
     event = load_event("connect/phone_payment_pay.json")
     data = event["Details"]["ContactData"]
@@ -298,7 +299,7 @@ def test_a_good_card_number_is_carried_only_as_ciphertext(world: Any, lambda_con
 
 def test_an_expiry_past_in_the_callers_zone_is_asked_again(world: Any, lambda_context: Any) -> None:
     # 15:30 UTC on 1 December 2026 is 09:30 in Chicago: November 2026 is over there.
-    from ivr.connect_input import carried
+    from ivr.adapters.connect.stored_input import carried
 
     card = carried(encrypted("4242424242424242"))
     past = _invoke(

@@ -19,8 +19,8 @@ from deploy.render import (
     render,
     split_template,
 )
+from deploy.template import load_template
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS, TEMPLATE
-from simulator.template import load_template
 
 PSEUDO_PARAMETERS = {
     "AWS::AccountId",
@@ -206,7 +206,7 @@ def test_every_function_has_error_and_throttle_alarms(template: dict[str, Any]) 
 def load_template_text(text: str) -> dict[str, Any]:
     import yaml
 
-    from simulator.template import _CfnLoader
+    from deploy.template import _CfnLoader
 
     resources: dict[str, Any] = yaml.load(text, Loader=_CfnLoader)["Resources"]  # noqa: S506
     return resources

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from deploy.build import smoke
+from deploy.template import function_handlers, load_template
 from simulator.paths import ROOT
-from simulator.template import function_handlers, load_template
 
 SAM_CLI = os.environ.get("SAM_CLI")
 pytestmark = pytest.mark.skipif(

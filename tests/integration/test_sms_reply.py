@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ivr import clock
+from ivr.core import clock
 from tests.conftest import load_event
 
 # Tuesday 1 December 2026, 09:00 in Chicago.
@@ -167,7 +167,7 @@ def test_a_table_outage_raises_so_lambda_retries_and_the_retry_cancels(
     seeded: None, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ivr import wiring
-    from ivr.errors import StoreUnavailableError
+    from ivr.core.errors import StoreUnavailableError
 
     book()
     callers = wiring.callers()

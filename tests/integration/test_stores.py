@@ -12,10 +12,10 @@ import pytest
 
 from ivr.activity import ActivityEvent
 from ivr.callers import Customer, KnowledgeHashes
-from ivr.errors import ConflictError
-from ivr.money import Money
-from ivr.portal import PortalSession, PortalSessionStatus
-from ivr.transactions import CardSummary, PaymentChannel, Transaction, TransactionStatus
+from ivr.core.errors import ConflictError
+from ivr.core.money import Money
+from ivr.payments.portal import PortalSession, PortalSessionStatus
+from ivr.payments.transactions import CardSummary, PaymentChannel, Transaction, TransactionStatus
 from tests import fakes
 
 T0 = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
@@ -43,11 +43,11 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         )
         return
     request.getfixturevalue("aws")
-    from ivr.store.activity import DynamoActivityLog
-    from ivr.store.callbacks import DynamoCallbackStore
-    from ivr.store.callers import DynamoCallerStore
-    from ivr.store.portal import DynamoPortalSessionStore
-    from ivr.store.transactions import DynamoTransactionStore
+    from ivr.adapters.dynamodb.activity import DynamoActivityLog
+    from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
+    from ivr.adapters.dynamodb.callers import DynamoCallerStore
+    from ivr.adapters.dynamodb.portal import DynamoPortalSessionStore
+    from ivr.adapters.dynamodb.transactions import DynamoTransactionStore
 
     yield Stores(
         DynamoCallerStore(),

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from deploy.template import function_handlers, load_template, resources_of_type
 from simulator.paths import TEMPLATE
-from simulator.template import function_handlers, load_template, resources_of_type
 
 
 def test_cfn_lint_finds_nothing() -> None:
@@ -67,7 +67,7 @@ def _model_schema(model: Any) -> dict[str, Any]:
 
 
 def test_pynamodb_models_agree_with_the_template_tables() -> None:
-    from ivr.store.tables import ALL_MODELS
+    from ivr.adapters.dynamodb.tables import ALL_MODELS
 
     tables = resources_of_type("AWS::DynamoDB::Table")
     by_name = {model.Meta.table_name: model for model in ALL_MODELS}

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from ivr.adapters.voiceprint.http_service import HttpVoiceProvider
+from ivr.auth.voice import AudioStream, VoiceProviderError, VoiceResult, VoiceSample
 from ivr.callers import VoiceEnrolment
-from ivr.circuit import CircuitBreaker
-from ivr.voice import AudioStream, VoiceProviderError, VoiceResult, VoiceSample
-from ivr.voiceprint.http_service import HttpVoiceProvider
+from ivr.core.circuit import CircuitBreaker
 from tests import fakes
 from tests.conftest import load_event
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import simulator.scenario as scenario_module
-from ivr.observability import luhn_valid
+from ivr.core.observability import luhn_valid
 from simulator.runtime import LocalRuntime
 from simulator.scenario import run_file
 

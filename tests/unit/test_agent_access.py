@@ -20,7 +20,7 @@ from ivr.agent.access import (
     agent_from_claims,
     holds,
 )
-from ivr.errors import StoreUnavailableError
+from ivr.core.errors import StoreUnavailableError
 
 INSTANCE = "11111111-2222-4333-8444-555555555555"
 CONTACT = "6f1c2a4e-7b3d-4e5f-8a9b-0c1d2e3f4a5b"

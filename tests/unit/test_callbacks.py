@@ -6,17 +6,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from ivr.callbacks import (
+from ivr.adapters.local.outbox import LocalOutbox
+from ivr.callbacks.scheduling import Proposal, Refusal, parse_policy
+from ivr.callbacks.service import (
     CallbackKind,
     CallbackRequest,
     CallbackService,
     CallbackStatus,
     who_to_call,
 )
-from ivr.errors import ConflictError, InvalidPhoneNumberError, NotificationError
-from ivr.messaging.outbox import LocalOutbox
+from ivr.core.errors import ConflictError, InvalidPhoneNumberError, NotificationError
 from ivr.notify import OutgoingMessage
-from ivr.scheduling import Proposal, Refusal, parse_policy
 from tests import fakes
 
 NEW_YORK = "America/New_York"

@@ -10,8 +10,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ivr.callbacks import Callback, CallbackStatus, DialError
-from ivr.dialer import ConnectDialer, LocalDialer
+from ivr.adapters.connect.dialer import ConnectDialer
+from ivr.adapters.local.dialer import LocalDialer
+from ivr.callbacks.service import Callback, CallbackStatus, DialError
 
 INSTANCE = "11111111-2222-3333-4444-555555555555"
 FLOW = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

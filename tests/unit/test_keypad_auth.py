@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ivr.auth import (
+from ivr.adapters.local.outbox import LocalOutbox
+from ivr.auth.keypad import (
     CodeResult,
     CodeServices,
     KeypadAttempt,
@@ -24,10 +25,9 @@ from ivr.auth import (
     unlock_keypad,
 )
 from ivr.callers import Customer, KnowledgeHashes
-from ivr.hashing import keyed_hash
-from ivr.keypad_payment import UnreadableInputError
-from ivr.messaging.outbox import LocalOutbox
-from ivr.money import Money
+from ivr.core.hashing import keyed_hash
+from ivr.core.money import Money
+from ivr.payments.keypad import UnreadableInputError
 from tests import fakes
 
 PEPPER = b"test-pepper"

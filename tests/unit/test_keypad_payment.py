@@ -6,8 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from ivr.adapters.messaging.render import TemplatedPaymentMessages
+from ivr.adapters.processors.sandbox import SandboxProcessor
 from ivr.callers import Customer
-from ivr.keypad_payment import (
+from ivr.core.money import Money
+from ivr.notify import OutgoingMessage
+from ivr.payments.cards import CardField
+from ivr.payments.keypad import (
     EncryptedCard,
     KeypadAnswer,
     KeypadOutcome,
@@ -16,11 +21,7 @@ from ivr.keypad_payment import (
     check_expiry,
     pay_by_phone,
 )
-from ivr.money import Money
-from ivr.notify import OutgoingMessage
-from ivr.payments import CardField
-from ivr.processors.sandbox import SandboxProcessor
-from ivr.transactions import PaymentChannel, Transaction, TransactionStatus
+from ivr.payments.transactions import PaymentChannel, Transaction, TransactionStatus
 from tests import fakes
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
@@ -115,6 +116,7 @@ class Shop:
             callers=self.callers,
             processor=self.processor,
             queue=self.queue,
+            messages=TemplatedPaymentMessages(),
         )
 
 

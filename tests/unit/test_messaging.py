@@ -10,12 +10,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ivr.errors import NotificationError
-from ivr.messaging.email import SesEmail
-from ivr.messaging.pinpoint import PinpointNotifier
-from ivr.messaging.render import payment_confirmations, portal_link_sms
-from ivr.messaging.sms import EndUserMessagingSms
-from ivr.money import Money
+from ivr.adapters.messaging.email import SesEmail
+from ivr.adapters.messaging.pinpoint import PinpointNotifier
+from ivr.adapters.messaging.render import payment_confirmations, portal_link_sms
+from ivr.adapters.messaging.sms import EndUserMessagingSms
+from ivr.core.errors import NotificationError
+from ivr.core.money import Money
 from ivr.notify import Channel, OutgoingMessage
 
 SMS = OutgoingMessage(Channel.SMS, "+13125550142", "Your payment was received.", "key#1")
@@ -136,13 +136,14 @@ def test_legacy_pinpoint_failed_address_is_a_notification_error() -> None:
 
 
 def test_notifier_aws_routes_sms_and_email_to_their_adapters(monkeypatch: Any) -> None:
-    from ivr import settings, wiring
+    from ivr import wiring
+    from ivr.core import settings
 
     monkeypatch.setenv("NOTIFIER", "aws")
     settings.settings.cache_clear()
     wiring.notifier.cache_clear()
     try:
-        from ivr.messaging.router import ChannelRouter
+        from ivr.adapters.messaging.router import ChannelRouter
 
         assert isinstance(wiring.notifier(), ChannelRouter)
     finally:

@@ -9,7 +9,7 @@ import logging
 import pytest
 from aws_lambda_powertools import Logger
 
-from ivr.observability import ScrubbingFilter, ScrubbingFormatter, luhn_valid, scrub_text
+from ivr.core.observability import ScrubbingFilter, ScrubbingFormatter, luhn_valid, scrub_text
 
 
 @pytest.fixture

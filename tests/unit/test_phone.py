@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.errors import InvalidPhoneNumberError
-from ivr.phone import is_withheld, normalise_e164
+from ivr.core.errors import InvalidPhoneNumberError
+from ivr.core.phone import is_withheld, normalise_e164
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.scheduling import (
+from ivr.callbacks.scheduling import (
     CallbackPolicy,
     PolicyError,
     Proposal,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ivr.callers import VoiceEnrolment
-from ivr.voice import (
+from ivr.adapters.local.simulated_voice import SimulatedVoiceProvider, outcome_name
+from ivr.auth.voice import (
     EnrolmentStep,
     VoiceOutcome,
     VoicePolicy,
@@ -20,7 +20,7 @@ from ivr.voice import (
     verify_voice,
     voice_status,
 )
-from ivr.voiceprint.simulated import SimulatedVoiceProvider, outcome_name
+from ivr.callers import VoiceEnrolment
 from tests import fakes
 from tests.unit.test_keypad_auth import PEPPER, ana
 

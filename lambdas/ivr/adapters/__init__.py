@@ -1,1 +1,1 @@
-"""Everything that talks to something outside."""
+"""Everything that talks to something outside: DynamoDB, Connect, messaging, voice, processors."""

@@ -1,1 +1,1 @@
-"""The agent's side: who may see and act on which contact, the agent's tools, the backlog."""
+"""The agent's side: the timeline and whisper, who may see which contact, the tools, the backlog."""

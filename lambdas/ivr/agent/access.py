@@ -20,8 +20,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from ivr.activity import ActivityEvent, ActivityLog
-from ivr.errors import IvrError, StoreUnavailableError
-from ivr.observability import logger
+from ivr.core.errors import IvrError, StoreUnavailableError
+from ivr.core.observability import logger
 
 #: Activity kinds the local contact center writes when an agent accepts or ends a contact.
 AGENT_CONNECTED = "agent-connected"

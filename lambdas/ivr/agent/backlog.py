@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from ivr.agent.errors import CallbackTakenError, InvalidActionError, NothingToDoError
-from ivr.callbacks import Booking, Callback, CallbackService, CallbackStatus
-from ivr.errors import ConflictError
-from ivr.scheduling import zone
+from ivr.callbacks.scheduling import zone
+from ivr.callbacks.service import Booking, Callback, CallbackService, CallbackStatus
+from ivr.core.errors import ConflictError
 
 PAGE_MAX = 50
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.errors import ConflictError, IvrError, NotFoundError
+from ivr.core.errors import ConflictError, IvrError, NotFoundError
 
 
 class InvalidActionError(IvrError):

@@ -15,14 +15,14 @@ from datetime import datetime
 from ivr.activity import ActivityEvent, ActivityLog
 from ivr.agent.access import Agent
 from ivr.agent.errors import CallbackTakenError, InvalidActionError, NothingToDoError
-from ivr.callbacks import Booking, Callback, CallbackService, PendingCallback
+from ivr.callbacks.service import Booking, Callback, CallbackService, PendingCallback
 from ivr.callers import Customer
-from ivr.checkout import PortalStart, start_portal_payment
-from ivr.errors import ConflictError, IvrError
+from ivr.core.errors import ConflictError, IvrError
 from ivr.notify import MessageQueue
-from ivr.portal import PortalSessionStore
+from ivr.payments.checkout import PaymentMessages, PortalStart, start_portal_payment
+from ivr.payments.portal import PortalSessionStore
+from ivr.payments.transactions import TransactionStore
 from ivr.steps import StepClaims
-from ivr.transactions import TransactionStore
 
 #: What the page sends as ``Idempotency-Key``: a UUID, or any 8-64 URL-safe characters.
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -48,6 +48,7 @@ class PortalLinkStores:
     sessions: PortalSessionStore
     claims: StepClaims
     queue: MessageQueue
+    messages: PaymentMessages
     activity: ActivityLog
 
 
@@ -82,6 +83,7 @@ def send_portal_link(
         sessions=stores.sessions,
         claims=stores.claims,
         queue=stores.queue,
+        messages=stores.messages,
     )
     text = f"new payment link for {started.amount.spoken()} sent by agent {agent.user_id}"
     _record(stores.activity, contact_id, now, agent, text)

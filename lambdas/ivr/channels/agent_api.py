@@ -30,8 +30,8 @@ from ivr.channels.api import (
     problem,
     with_security_headers,
 )
-from ivr.errors import ConflictError, IvrError, NotFoundError
-from ivr.observability import logger
+from ivr.core.errors import ConflictError, IvrError, NotFoundError
+from ivr.core.observability import logger
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 UNAUTHORIZED = {"error": "unauthorized", "message": "Sign in as an agent."}

@@ -13,7 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from ivr.observability import logger, luhn_valid
+from ivr.core.observability import logger, luhn_valid
 
 CUSTOM_HEADER = "x-portal-request"
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import ConnectContactFlowEvent
 
-from ivr.errors import IvrError, MalformedEventError
-from ivr.observability import logger
+from ivr.core.errors import IvrError, MalformedEventError
+from ivr.core.observability import logger
 
 #: Connect rejects responses over 32 KB; keep every value far below that.
 MAX_VALUE_LENGTH = 1024

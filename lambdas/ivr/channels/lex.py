@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ivr.errors import IvrError, MalformedEventError
+from ivr.core.errors import IvrError, MalformedEventError
+from ivr.core.observability import logger
 from ivr.intents import SORRY, SlotValue, Step, Turn
-from ivr.observability import logger
 
 #: Where a Lex event carries its session id; Connect uses the contact id as the Lex session id.
 SESSION_ID_PATH = "sessionId"

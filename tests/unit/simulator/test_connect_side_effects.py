@@ -53,7 +53,7 @@ def received_by(runtime: FakeRuntime) -> list[str]:
 
 
 def test_encrypted_input_reaches_the_lambda_as_ciphertext_our_key_opens() -> None:
-    from ivr.connect_input import EncryptionSdkDecrypter
+    from ivr.adapters.connect.stored_input import EncryptionSdkDecrypter
     from simulator.input_keys import local_input_key
 
     runtime = FakeRuntime({"${CheckFunction.Arn}": lambda event: {}})

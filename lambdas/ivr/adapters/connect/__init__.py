@@ -1,1 +1,1 @@
-"""Amazon Connect's APIs."""
+"""Amazon Connect's APIs: outbound dialing, contact attributes, encrypted customer input."""

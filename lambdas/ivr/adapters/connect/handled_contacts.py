@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ivr.agent.access import HandledContact
-from ivr.errors import StoreUnavailableError
+from ivr.core.errors import StoreUnavailableError
 
 #: Connect's answers for an id it does not know, or that is no contact id at all.
 _UNKNOWN = {"ResourceNotFoundException", "InvalidParameterException", "InvalidRequestException"}

@@ -1,1 +1,1 @@
-"""What only the local contact center uses."""
+"""Adapters only the local contact center uses: outbox, dialer, voice, attributes."""

@@ -1,0 +1,138 @@
+"""Authentication state in DynamoDB: versioned items, each write conditional on the version read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from pynamodb.attributes import MapAttribute
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from ivr.adapters.dynamodb.errors import translated
+from ivr.adapters.dynamodb.tables import AuthStateItem, OneTimeCodeItem
+from ivr.auth.keypad import (
+    CONTACT_RECORD_LIFETIME,
+    WINDOW,
+    CodeStatus,
+    ContactAuth,
+    CustomerFailures,
+    OneTimeCode,
+)
+
+#: A used or expired code is kept a day for the agent's questions, then cleaned up.
+CODE_RECORD_LIFETIME = timedelta(days=1)
+
+
+def _versioned(model: type[AuthStateItem] | type[OneTimeCodeItem], expected: int) -> Condition:
+    if expected == 0:
+        return model.pk.does_not_exist()
+    return model.version == expected
+
+
+def _times(item: AuthStateItem) -> dict[str, datetime]:
+    raw = item.failures
+    stored = raw.as_dict() if isinstance(raw, MapAttribute) else dict(raw or {})
+    return {str(key): datetime.fromisoformat(str(value)) for key, value in stored.items()}
+
+
+def _iso(failures: Mapping[str, datetime]) -> dict[str, str]:
+    return {key: value.isoformat() for key, value in failures.items()}
+
+
+def _get(model: type[Model], key: str) -> Model | None:
+    with translated("read authentication state"):
+        try:
+            return model.get(key, consistent_read=True)
+        except model.DoesNotExist:
+            return None
+
+
+class DynamoAuthStore:
+    def customer_failures(self, phone: str) -> CustomerFailures | None:
+        item = _get(AuthStateItem, f"customer#{phone}")
+        if not isinstance(item, AuthStateItem):
+            return None
+        return CustomerFailures(phone, _times(item), item.locked_at, int(item.version))
+
+    def save_customer_failures(self, state: CustomerFailures, expected_version: int) -> None:
+        failures = dict(state.failures)
+        # Locked: no TTL, the lock waits for an agent. Otherwise gone a day after the last failure.
+        expires = None if state.locked or not failures else max(failures.values()) + WINDOW
+        item = AuthStateItem(
+            f"customer#{state.phone}",
+            version=state.version,
+            failures=_iso(failures),
+            locked_at=state.locked_at,
+            ttl=expires,
+        )
+        with translated("save keypad failures"):
+            item.save(condition=_versioned(AuthStateItem, expected_version))
+
+    def contact(self, contact_id: str) -> ContactAuth | None:
+        item = _get(AuthStateItem, f"contact#{contact_id}")
+        if not isinstance(item, AuthStateItem):
+            return None
+        return ContactAuth(
+            contact_id,
+            _times(item),
+            keypad_passed=bool(item.keypad_passed),
+            code_confirmed=bool(item.code_confirmed),
+            claimed_phone=item.claimed_phone,
+            version=int(item.version),
+        )
+
+    def save_contact(self, state: ContactAuth, expected_version: int) -> None:
+        item = AuthStateItem(
+            f"contact#{state.contact_id}",
+            version=state.version,
+            failures=_iso(state.failures),
+            keypad_passed=state.keypad_passed,
+            code_confirmed=state.code_confirmed,
+            claimed_phone=state.claimed_phone,
+            ttl=_now_plus(CONTACT_RECORD_LIFETIME),
+        )
+        with translated("save contact authentication"):
+            item.save(condition=_versioned(AuthStateItem, expected_version))
+
+    def one_time_code(self, contact_id: str) -> OneTimeCode | None:
+        item = _get(OneTimeCodeItem, f"code#{contact_id}")
+        if not isinstance(item, OneTimeCodeItem):
+            return None
+        return OneTimeCode(
+            contact_id=contact_id,
+            phone=item.phone,
+            salt=item.salt,
+            code_hash=item.code_hash,
+            issued_at=item.issued_at,
+            expires_at=item.expires_at,
+            status=CodeStatus(item.status),
+            sent=bool(item.sent),
+            sends=int(item.sends),
+            wrong_tries=frozenset(item.wrong_tries or ()),
+            version=int(item.version),
+        )
+
+    def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
+        item = OneTimeCodeItem(
+            f"code#{code.contact_id}",
+            version=code.version,
+            phone=code.phone,
+            salt=code.salt,
+            code_hash=code.code_hash,
+            issued_at=code.issued_at,
+            expires_at=code.expires_at,
+            status=code.status.value,
+            sent=code.sent,
+            sends=code.sends,
+            wrong_tries=set(code.wrong_tries) or None,
+            ttl=code.expires_at + CODE_RECORD_LIFETIME,
+        )
+        with translated("save one-time code"):
+            item.save(condition=_versioned(OneTimeCodeItem, expected_version))
+
+
+def _now_plus(delta: timedelta) -> datetime:
+    from ivr.core.clock import now
+
+    return now() + delta

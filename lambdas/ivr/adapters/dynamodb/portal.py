@@ -1,0 +1,132 @@
+"""Portal sessions in DynamoDB: every state change is a conditional UpdateItem."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ivr.adapters.dynamodb.errors import translated
+from ivr.adapters.dynamodb.tables import PortalSessionItem
+from ivr.core.errors import ConflictError
+from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
+
+_S = PortalSessionItem
+_ISSUED = PortalSessionStatus.ISSUED.value
+
+
+def session_from_item(item: PortalSessionItem) -> PortalSession:
+    return PortalSession(
+        session_id=item.session_id,
+        token_hash=item.token_hash,
+        pin_hash=item.pin_hash,
+        pin_salt=item.pin_salt,
+        customer_phone=item.customer_phone,
+        payment_id=item.payment_id,
+        contact_id=item.contact_id,
+        status=PortalSessionStatus(item.status),
+        attempts=int(item.attempts),
+        expires_at=item.expires_at,
+        link_queued=bool(item.link_queued),
+        notice=PortalNotice(item.notice) if item.notice else None,
+    )
+
+
+class DynamoPortalSessionStore:
+    def create(self, session: PortalSession) -> None:
+        item = PortalSessionItem(
+            session.session_id,
+            token_hash=session.token_hash,
+            pin_hash=session.pin_hash,
+            pin_salt=session.pin_salt,
+            customer_phone=session.customer_phone,
+            payment_id=session.payment_id,
+            contact_id=session.contact_id,
+            status=session.status.value,
+            attempts=session.attempts,
+            expires_at=session.expires_at,
+            ttl=session.expires_at,
+            link_queued=session.link_queued,
+        )
+        with translated("create portal session"):
+            item.save(condition=PortalSessionItem.session_id.does_not_exist())
+
+    def get(self, session_id: str) -> PortalSession | None:
+        with translated("get portal session"):
+            try:
+                return session_from_item(PortalSessionItem.get(session_id, consistent_read=True))
+            except PortalSessionItem.DoesNotExist:
+                return None
+
+    def count_failed_attempt(self, session_id: str, max_attempts: int) -> int:
+        # The condition is evaluated by DynamoDB at write time: a hundred concurrent wrong PINs
+        # count max_attempts at most, whatever each request read before.
+        item = PortalSessionItem(session_id)
+        with translated("count PIN attempt"):
+            item.update(
+                actions=[_S.attempts.add(1)],
+                condition=_S.session_id.exists()
+                & (_S.status == _ISSUED)
+                & (_S.attempts < max_attempts),
+            )
+        attempts = int(item.attempts)
+        if attempts >= max_attempts:
+            self._lock(session_id)
+        return attempts
+
+    def _lock(self, session_id: str) -> None:
+        try:
+            with translated("lock portal session"):
+                PortalSessionItem(session_id).update(
+                    actions=[_S.status.set(PortalSessionStatus.LOCKED.value)],
+                    condition=_S.status == _ISSUED,
+                )
+        except ConflictError:
+            pass  # verified or locked meanwhile: either way no more PIN tries
+
+    def mark_verified(self, session_id: str, max_attempts: int, now: datetime) -> None:
+        with translated("verify portal session"):
+            PortalSessionItem(session_id).update(
+                actions=[_S.status.set(PortalSessionStatus.VERIFIED.value)],
+                condition=_S.session_id.exists()
+                & (_S.status == _ISSUED)
+                & (_S.attempts < max_attempts)
+                & (_S.expires_at > now),
+            )
+
+    def mark_paid(self, session_id: str) -> None:
+        with translated("mark portal session paid"):
+            PortalSessionItem(session_id).update(
+                actions=[_S.status.set(PortalSessionStatus.PAID.value), _S.notice.remove()],
+                condition=_S.session_id.exists()
+                & (_S.status == PortalSessionStatus.VERIFIED.value),
+            )
+
+    def reissue_pin(self, session_id: str, pin_hash: str, pin_salt: str) -> None:
+        with translated("reissue PIN"):
+            PortalSessionItem(session_id).update(
+                actions=[_S.pin_hash.set(pin_hash), _S.pin_salt.set(pin_salt)],
+                condition=_S.session_id.exists() & (_S.status == _ISSUED) & (_S.attempts == 0),
+            )
+
+    def mark_link_queued(self, session_id: str) -> None:
+        with translated("mark link queued"):
+            PortalSessionItem(session_id).update(
+                actions=[_S.link_queued.set(True)], condition=_S.session_id.exists()
+            )
+
+    def set_notice(self, session_id: str, notice: PortalNotice) -> None:
+        with translated("set portal notice"):
+            PortalSessionItem(session_id).update(
+                actions=[_S.notice.set(notice.value)],
+                condition=_S.session_id.exists()
+                & (_S.status == PortalSessionStatus.VERIFIED.value),
+            )
+
+    def take_notice(self, session_id: str, notice: PortalNotice) -> bool:
+        try:
+            with translated("take portal notice"):
+                PortalSessionItem(session_id).update(
+                    actions=[_S.notice.remove()], condition=_S.notice == notice.value
+                )
+        except ConflictError:
+            return False
+        return True

@@ -1,0 +1,30 @@
+"""The sending queue (SQS): Connect-facing functions enqueue, the sender function consumes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ivr.core.errors import NotificationError
+from ivr.notify import OutgoingMessage, message_to_json
+
+
+class SqsMessageQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def enqueue(self, message: OutgoingMessage) -> None:
+        try:
+            self._client.send_message(
+                QueueUrl=self._queue_url,
+                MessageBody=json.dumps(message_to_json(message)),
+                MessageAttributes={
+                    "idempotencyKey": {
+                        "DataType": "String",
+                        "StringValue": message.idempotency_key,
+                    }
+                },
+            )
+        except Exception as exc:  # botocore ClientError, endpoint and timeout errors alike
+            raise NotificationError(f"SendMessage failed: {type(exc).__name__}") from exc

@@ -1,0 +1,1 @@
+"""Authentication: the keypad fallback (knowledge answers, lockouts, enrolment codes) and voice."""

@@ -1,0 +1,1 @@
+"""The shared core: settings, observability, errors, clock, money, phone, hashing, circuit."""

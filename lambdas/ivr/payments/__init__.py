@@ -1,0 +1,1 @@
+"""Payments: cards and the processor port, transactions, portal sessions, checkout, pay by phone."""

@@ -1,0 +1,196 @@
+"""Paying over the phone: card details typed on the keypad, charged like a portal payment.
+
+Connect captures each field with an encrypted "store customer input" block (the flow names our
+certificate), so card number, expiry and CVV reach us only as ciphertext; they are decrypted
+here, in memory, for one invocation, and never stored or logged in clear (PCI DSS 3.3, 3.5).
+Connect keeps one stored input at a time, so the flow carries the fields already checked from
+step to step as the ciphertext it got them in, and the last step receives all three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ivr.callers import CallerStore
+from ivr.core.errors import IvrError
+from ivr.notify import MessageQueue
+from ivr.payments.cards import (
+    CardField,
+    ChargeStatus,
+    InvalidCardError,
+    PaymentProcessor,
+    card_number_of,
+    expiry_of,
+    parse_card,
+)
+from ivr.payments.checkout import (
+    PaymentMessages,
+    PaymentOutcome,
+    ReplayError,
+    charge_transaction,
+    payment_reference,
+)
+from ivr.payments.transactions import PaymentChannel, TransactionStatus, TransactionStore
+
+
+class UnreadableInputError(IvrError):
+    """A stored input that is no ciphertext of ours: "Timeout", damaged, or another key's."""
+
+    code = "UnreadableInput"
+
+
+class DecryptionKeyUnavailableError(IvrError):
+    """The private keys for keypad input cannot be had (secret missing, unreadable, down)."""
+
+    code = "DecryptionKeyUnavailable"
+
+
+class StoredInputDecrypter(Protocol):
+    def decrypt(self, stored_input: str) -> str:
+        """The digits Connect encrypted into ``stored_input``; UnreadableInputError otherwise."""
+
+
+@dataclass(frozen=True, repr=False)
+class EncryptedCard:
+    """What the caller typed, still encrypted as Connect stored it; empty for a field not yet
+    entered (or not yet found valid)."""
+
+    card_number: str = ""
+    expiry: str = ""
+    cvv: str = ""
+
+    def __repr__(self) -> str:
+        entered = [f.value for f, v in self._fields() if v]
+        return f"EncryptedCard(entered={entered})"
+
+    def _fields(self) -> list[tuple[CardField, str]]:
+        return [
+            (CardField.NUMBER, self.card_number),
+            (CardField.EXPIRY, self.expiry),
+            (CardField.CVV, self.cvv),
+        ]
+
+    def before(self, field: CardField) -> EncryptedCard:
+        """The fields entered before ``field`` (the ones the caller need not type again)."""
+        if field is CardField.NUMBER:
+            return EncryptedCard()
+        if field is CardField.EXPIRY:
+            return EncryptedCard(card_number=self.card_number)
+        return replace(self, cvv="")
+
+
+class KeypadOutcome(StrEnum):
+    """What the flow branches on (``result``)."""
+
+    NEXT = "next"  # this field is fine: ask for the next one
+    INVALID = "invalid"  # ask for ``field`` again
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class KeypadAnswer:
+    outcome: KeypadOutcome
+    keep: EncryptedCard  # the ciphertexts the flow carries to the next step
+    field: CardField | None = None  # with INVALID: the field to ask again
+    payment: PaymentOutcome | None = None  # with APPROVED and DECLINED
+
+
+def _invalid(entry: EncryptedCard, field: CardField) -> KeypadAnswer:
+    return KeypadAnswer(KeypadOutcome.INVALID, entry.before(field), field)
+
+
+def _read(decrypter: StoredInputDecrypter, stored: str, field: CardField) -> str:
+    try:
+        return decrypter.decrypt(stored)
+    except UnreadableInputError as unreadable:
+        raise InvalidCardError(f"{field.value} unreadable", field) from unreadable
+
+
+def check_card_number(entry: EncryptedCard, *, decrypter: StoredInputDecrypter) -> KeypadAnswer:
+    """The card number alone: 13-19 digits that pass the Luhn check."""
+    try:
+        card_number_of(_read(decrypter, entry.card_number, CardField.NUMBER))
+    except InvalidCardError:
+        return _invalid(entry, CardField.NUMBER)
+    return KeypadAnswer(KeypadOutcome.NEXT, EncryptedCard(card_number=entry.card_number))
+
+
+def check_expiry(
+    entry: EncryptedCard, *, decrypter: StoredInputDecrypter, today: date
+) -> KeypadAnswer:
+    """The expiry alone (MMYY), not past in the card holder's zone (``today`` is their date)."""
+    try:
+        expiry_of(_read(decrypter, entry.expiry, CardField.EXPIRY), today=today)
+    except InvalidCardError:
+        return _invalid(entry, CardField.EXPIRY)
+    return KeypadAnswer(KeypadOutcome.NEXT, replace(entry, cvv=""))
+
+
+def pay_by_phone(
+    entry: EncryptedCard,
+    payment_id: str,
+    *,
+    decrypter: StoredInputDecrypter,
+    today: date,
+    now: datetime,
+    transactions: TransactionStore,
+    callers: CallerStore,
+    processor: PaymentProcessor,
+    queue: MessageQueue,
+    messages: PaymentMessages,
+) -> KeypadAnswer:
+    """Decrypt the three fields, check them together, tokenise the card and charge the
+    transaction once (the processor's idempotency key is ``<payment id>#ivr``); settling and the
+    confirmations are the portal's (``charge_transaction``). A retried invocation after the
+    charge finds the transaction settled and answers what the first one did."""
+    try:
+        card = parse_card(
+            _read(decrypter, entry.card_number, CardField.NUMBER),
+            _read(decrypter, entry.expiry, CardField.EXPIRY),
+            _read(decrypter, entry.cvv, CardField.CVV),
+            today=today,
+        )
+    except InvalidCardError as invalid:
+        return _invalid(entry, invalid.field or CardField.NUMBER)
+    token = processor.tokenize(card)  # the clear digits go no further than this call
+    try:
+        outcome = charge_transaction(
+            payment_id,
+            token.token,
+            channel=PaymentChannel.IVR,
+            now=now,
+            transactions=transactions,
+            callers=callers,
+            processor=processor,
+            queue=queue,
+            messages=messages,
+        )
+    except ReplayError:
+        return _settled_before(entry, payment_id, token.last4, transactions=transactions)
+    approved = outcome.status is ChargeStatus.APPROVED
+    result = KeypadOutcome.APPROVED if approved else KeypadOutcome.DECLINED
+    return KeypadAnswer(result, EncryptedCard(), payment=outcome)
+
+
+def _settled_before(
+    entry: EncryptedCard, payment_id: str, last4: str, *, transactions: TransactionStore
+) -> KeypadAnswer:
+    """Connect retried the step after the charge: answer the settled result again (the same
+    card only; anything else is a replay the caller must not hear as a success)."""
+    txn = transactions.get(payment_id)
+    if txn is None or txn.card is None or txn.card.last4 != last4:
+        raise ReplayError("the transaction was settled another way")
+    statuses: dict[TransactionStatus, tuple[KeypadOutcome, ChargeStatus]] = {
+        TransactionStatus.COMPLETE: (KeypadOutcome.APPROVED, ChargeStatus.APPROVED),
+        TransactionStatus.FAILED: (KeypadOutcome.DECLINED, ChargeStatus.DECLINED),
+    }
+    if txn.status not in statuses:
+        raise ReplayError(f"transaction is {txn.status.value}")
+    result, charge = statuses[txn.status]
+    reference = payment_reference(payment_id)
+    payment = PaymentOutcome(charge, payment_id, txn.amount, txn.card.last4, reference)
+    return KeypadAnswer(result, EncryptedCard(), payment=payment)

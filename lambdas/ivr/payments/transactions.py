@@ -1,0 +1,76 @@
+"""Payment transactions: opened by MakePayment, settled once, offered again when left unfinished.
+
+open -> complete | failed | abandoned, each move a conditional write from open, so a duplicate or
+late update cannot move a settled transaction again. An abandoned payment stays marked on its
+customer (caller lookup still finds it in one read); picking it up again opens a new transaction
+in its place (``resume``), so a late update from the abandoned call cannot touch the new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ivr.core.money import Money
+
+
+class TransactionStatus(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    ABANDONED = "abandoned"
+    FAILED = "failed"
+
+
+class PaymentChannel(StrEnum):
+    IVR = "ivr"
+    PORTAL = "portal"
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """All we keep of a card: brand, last four, processor token (PCI DSS 3.4.1, 3.5.1)."""
+
+    brand: str
+    last4: str
+    processor_token: str
+
+
+@dataclass(frozen=True)
+class Transaction:
+    payment_id: str
+    customer_phone: str
+    amount: Money
+    channel: PaymentChannel
+    status: TransactionStatus
+    created_at: datetime
+    updated_at: datetime
+    contact_id: str
+    card: CardSummary | None = None
+
+
+class TransactionStore(Protocol):
+    def open(self, transaction: Transaction) -> None:
+        """Store a new open transaction, marked on its customer; ConflictError if one is open."""
+
+    def get(self, payment_id: str) -> Transaction | None: ...
+
+    def for_customer(self, phone: str, limit: int = 20) -> list[Transaction]:
+        """The customer's transactions, newest first."""
+
+    def settle(
+        self,
+        payment_id: str,
+        status: TransactionStatus,
+        at: datetime,
+        card: CardSummary | None = None,
+    ) -> Transaction:
+        """open -> complete/failed/abandoned, once; ConflictError if it is no longer open.
+
+        Complete and failed clear the customer's mark; abandoned keeps it, so the next call is
+        offered to pick the payment up."""
+
+    def resume(self, abandoned_id: str, transaction: Transaction) -> None:
+        """Open ``transaction`` in place of the customer's abandoned one: the mark moves to it.
+        ConflictError unless ``abandoned_id`` is abandoned and still the customer's mark."""

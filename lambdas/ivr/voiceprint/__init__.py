@@ -1,1 +1,0 @@
-"""Adapters of the voice provider port (ivr.voice.VoiceProvider): HTTPS service and simulated."""

@@ -1,0 +1,60 @@
+"""The local Lambda service: the template's functions, imported the way Lambda does, and faults.
+
+Everything that calls a handler locally (the contact runtime, the sending queue, the portal
+client, the web server) goes through here, so a handler is found by one rule: the template's
+``Handler`` setting, imported from the artifact root (lambdas/, on sys.path from the entry point).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from deploy.template import function_handlers
+from simulator.context import lambda_context
+from simulator.ports import LambdaInvocationError
+
+_PLACEHOLDER = re.compile(r"^\$\{(?P<id>[A-Za-z0-9]+)(?:\.Arn)?\}$")
+_FUNCTION_ARN = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:(?P<id>[\w-]+)")
+
+Handler = Callable[[Any, Any], Any]
+
+
+def function_id(reference: str) -> str:
+    """``${CallerLookupFunction.Arn}`` or a Lambda ARN -> the template's logical id."""
+    for pattern in (_PLACEHOLDER, _FUNCTION_ARN):
+        match = pattern.match(reference)
+        if match:
+            return match.group("id")
+    return reference
+
+
+def load_handler(logical_id: str) -> Handler:
+    """Import a function's handler the way Lambda does, from the template's Handler setting."""
+    handlers = function_handlers()
+    if logical_id not in handlers:
+        raise LambdaInvocationError(f"no function {logical_id!r} in template.yaml")
+    module_name, attribute = handlers[logical_id].rsplit(".", 1)
+    handler: Handler = getattr(importlib.import_module(module_name), attribute)
+    return handler
+
+
+def invoke_function(
+    logical_id: str, event: dict[str, Any], *, faults: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Invoke a function synchronously, as Connect does; a failure is a LambdaInvocationError.
+
+    ``faults`` by logical id: "raise" makes the handler fail as a crashed Lambda would.
+    """
+    handler = load_handler(logical_id)
+    if (faults or {}).get(logical_id) == "raise":
+        raise LambdaInvocationError(f"{logical_id} raised RuntimeError: injected fault")
+    try:
+        result = handler(event, lambda_context(logical_id))
+    except Exception as exc:  # a raised error is what Connect sees as a failed invocation
+        raise LambdaInvocationError(f"{logical_id} raised {type(exc).__name__}: {exc}") from exc
+    if not isinstance(result, dict):
+        raise LambdaInvocationError(f"{logical_id} returned {type(result).__name__}, not a map")
+    return result
