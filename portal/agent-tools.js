@@ -231,7 +231,15 @@
       loadBacklog(false);
     }
   });
-  document.addEventListener("agent:contact", (event) => showContact(event.detail));
+  document.addEventListener("agent:contact", (event) => {
+    ivr.show("contact-refused", false);
+    showContact(event.detail);
+  });
+  // Not this agent's contact (or ended too long ago): say so rather than show nothing.
+  document.addEventListener("agent:refused", () => {
+    $("contact-refused").textContent = REFUSED[403];
+    ivr.show("contact-refused", true);
+  });
   document.addEventListener("agent:ended", () => {
     contact = null;
     ivr.show("agent-tools", false);

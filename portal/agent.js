@@ -209,6 +209,7 @@
       signOut();
       return;
     }
+    if (answer.status === 403) document.dispatchEvent(new CustomEvent("agent:refused", { detail: contactId }));
     if (answer.status !== 200) return;
     showTimeline(answer.body);
   }

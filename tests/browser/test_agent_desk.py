@@ -79,6 +79,18 @@ def test_an_agent_sends_a_new_link_during_the_call_and_the_caller_pays_through_i
     finally:
         narrow.close()
 
+    # Another agent sees the call in the queue but may not open it.
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        elsewhere = other.new_page()
+        sign_in(elsewhere, contact_center, "agent2")
+        elsewhere.locator("#queue li", has_text=BEN).get_by_role("button", name="Open").click()
+        elsewhere.get_by_role("alert").filter(has_text="Not allowed").wait_for()
+        assert elsewhere.get_by_role("heading", name="Ben Carter").count() == 0
+        screenshot(elsewhere, "agent2-desk-1280-refused")
+    finally:
+        other.close()
+
     link = phone.locator("#inbox a", has_text="/pay/").last
     link.wait_for()
     with phone_context.expect_page() as opened:
