@@ -224,6 +224,9 @@ def test_a_new_link_sends_one_sms_per_key_and_gives_the_agent_the_pin(clock: Clo
     texts = [m["text"] for m in wiring.local_outbox().messages() if m.get("to") == ANA]
     assert len(texts) == 1 and "/pay/" in texts[0]
     assert first[1]["pin"] not in texts[0]
+    timeline = on_contact(CONTACT_ROUTES[0], contact_id, AGENT)[1]
+    assert timeline["portal"] == {"status": "waiting", "amount": "$120.50"}
+    assert "Payment of $120.50 pending on the portal" in timeline["whisper"]
 
 
 def test_a_note_is_added_once_per_key_and_shows_on_the_timeline(clock: Clock) -> None:

@@ -48,6 +48,8 @@ INTENT_PHRASES = {
 }
 
 RECENT_PAYMENTS = 3
+#: The attribute naming the contact's portal session; an agent's new link sets it too.
+AGENT_LINK_KEY = "portalSessionId"
 
 
 class ContactAttributes(Protocol):
@@ -202,6 +204,12 @@ def contact_timeline(
     if attributes is None and not events:
         return None
     merged = {**latest_attributes(events), **(attributes or {})}
+    # A link an agent sent after the transfer is newer than any the IVR sent: the card follows it.
+    links = [
+        e.data[AGENT_LINK_KEY] for e in events if e.kind == "action" and AGENT_LINK_KEY in e.data
+    ]
+    if links:
+        merged[AGENT_LINK_KEY] = links[-1]
     facts = contact_facts(
         merged,
         now=now,

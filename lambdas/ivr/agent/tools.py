@@ -38,8 +38,16 @@ def checked_key(key: str | None) -> str:
     return key
 
 
-def _record(activity: ActivityLog, contact_id: str, now: datetime, agent: Agent, text: str) -> None:
-    activity.append(ActivityEvent(contact_id, now, ACTION, text, {"agentId": agent.user_id}))
+def _record(
+    activity: ActivityLog,
+    contact_id: str,
+    now: datetime,
+    agent: Agent,
+    text: str,
+    **data: str,
+) -> None:
+    event = ActivityEvent(contact_id, now, ACTION, text, {"agentId": agent.user_id, **data})
+    activity.append(event)
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,8 @@ def send_portal_link(
         messages=stores.messages,
     )
     text = f"new payment link for {started.amount.spoken()} sent by agent {agent.user_id}"
-    _record(stores.activity, contact_id, now, agent, text)
+    # The timeline follows this link from now on (ivr.agent.timeline.AGENT_LINK_KEY).
+    _record(stores.activity, contact_id, now, agent, text, portalSessionId=started.session_id)
     return started
 
 
