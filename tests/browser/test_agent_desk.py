@@ -63,6 +63,7 @@ def test_an_agent_sends_a_new_link_during_the_call_and_the_caller_pays_through_i
     assert len(pin) == 6
     assert "$310.75 was texted to the caller" in tools.get_by_role("status").inner_text()
     desk.locator("#transcript li", has_text="new payment link for $310.75").wait_for()
+    desk.locator("#facts").get_by_text("$310.75 - waiting").wait_for()  # the card follows it
     screenshot(desk, "agent-desk-1280-link-sent")
     assert serious_accessibility_problems(desk) == []
 
