@@ -28,6 +28,7 @@ from ivr.channels.agent_api import (
     agent_app,
     idempotency_key,
     json_body,
+    not_bookable,
     register_agent_errors,
     serve,
     signed_in_agent,
@@ -83,17 +84,9 @@ def callback_json(callback: Callback) -> dict[str, Any]:
 
 
 def booking_json(booking: Booking) -> Response[Any]:
-    if booking.callback is not None:
-        return json_response(200, {"moved": True, "callback": callback_json(booking.callback)})
-    decision = booking.decision
-    return json_response(
-        422,
-        {
-            "error": "not_bookable",
-            "reason": decision.refusal.value if decision and decision.refusal else "",
-            "alternatives": [a.isoformat() for a in (decision.alternatives if decision else ())],
-        },
-    )
+    if booking.callback is None:
+        return not_bookable(booking.decision)
+    return json_response(200, {"moved": True, "callback": callback_json(booking.callback)})
 
 
 @app.post("/contacts/<contact_id>/portal-link")

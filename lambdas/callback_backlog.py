@@ -24,6 +24,7 @@ from ivr.callbacks.scheduling import spoken
 from ivr.channels.agent_api import (
     agent_app,
     json_body,
+    not_bookable,
     register_agent_errors,
     serve,
     signed_in_agent,
@@ -112,11 +113,7 @@ def reschedule(callback_id: str) -> Response[Any]:
         center_zone=settings().contact_center_timezone,
     )
     if booking.callback is None:
-        decision = booking.decision
-        refusal = decision.refusal.value if decision and decision.refusal else ""
-        alternatives = [a.isoformat() for a in (decision.alternatives if decision else ())]
-        body = {"error": "not_bookable", "reason": refusal, "alternatives": alternatives}
-        return json_response(422, body)
+        return not_bookable(booking.decision)
     moved = booking.callback
     return json_response(200, {"callbackId": moved.callback_id, "at": moved.call_at.isoformat()})
 

@@ -368,3 +368,25 @@ def test_a_supervisor_reschedules_on_the_centers_clock(clock: Clock) -> None:
     )
     assert status == 200
     assert body["at"] == "2026-12-03T16:00:00+00:00"
+
+
+def test_the_agent_moves_then_cancels_the_callers_callback_once(clock: Clock) -> None:
+    from simulator.callbacks import seed_callbacks as seed
+
+    contact_id = a_contact_handled_by("agent")
+    at = (START + timedelta(days=1)).isoformat()
+    seed([{"id": "ana-cb", "phone": ANA, "at": at, "timezone": "America/Chicago"}])
+    move, cancel = CONTACT_ROUTES[5], CONTACT_ROUTES[4]
+
+    sunday = ("agent_actions", "POST", "callback/move", {"time": "2026-12-06T10:00"})
+    status, refused = on_contact(sunday, contact_id, AGENT)
+    assert status == 422 and refused["alternatives"]
+    status, moved = on_contact(move, contact_id, AGENT)
+    assert status == 200 and moved["callback"]["at"] == "2026-12-02T16:00:00+00:00"
+
+    key = str(uuid.uuid4())
+    first = on_contact(cancel, contact_id, AGENT, key=key)
+    again = on_contact(cancel, contact_id, AGENT, key=key)
+    assert first == again
+    assert first[0] == 200 and first[1]["callback"]["status"] == "cancelled"
+    assert on_contact(cancel, contact_id, AGENT)[0] == 404  # a new key: nothing left to cancel

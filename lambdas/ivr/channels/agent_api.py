@@ -22,6 +22,7 @@ from ivr.agent.access import (
     agent_from_claims,
 )
 from ivr.agent.errors import InvalidActionError, InvalidCursorError
+from ivr.callbacks.scheduling import Decision
 from ivr.channels.api import (
     answer_unknown_routes_and_failures,
     contains_card_number,
@@ -67,6 +68,14 @@ def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidActionError("the body must be a JSON object")
     return body
+
+
+def not_bookable(decision: Decision | None) -> Response[Any]:
+    """A refused move or reschedule: why, and the nearest bookable times (UTC)."""
+    refusal = decision.refusal.value if decision and decision.refusal else ""
+    alternatives = [a.isoformat() for a in (decision.alternatives if decision else ())]
+    body = {"error": "not_bookable", "reason": refusal, "alternatives": alternatives}
+    return json_response(422, body)
 
 
 def register_agent_errors(app: APIGatewayRestResolver, api_name: str) -> None:
