@@ -26,6 +26,7 @@ from ivr.callbacks.scheduling import spoken
 from ivr.callbacks.service import Booking, Callback
 from ivr.channels.agent_api import (
     agent_app,
+    held_contact,
     idempotency_key,
     json_body,
     not_bookable,
@@ -55,6 +56,7 @@ def _agent_on(contact_id: str, what: str) -> Agent:
         rules=wiring.access_rules(),
         directory=wiring.contact_directory(),
         activity=wiring.activity(),
+        via=held_contact(app.current_event.raw_event),
     )
     return agent
 

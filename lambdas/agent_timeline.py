@@ -19,7 +19,13 @@ from ivr.agent.whisper import AUTH_METHODS, whisper_text
 from ivr.auth.keypad import unlock_keypad
 from ivr.auth.voice import record
 from ivr.callbacks.service import PendingCallback
-from ivr.channels.agent_api import agent_app, register_agent_errors, serve, signed_in_agent
+from ivr.channels.agent_api import (
+    agent_app,
+    held_contact,
+    register_agent_errors,
+    serve,
+    signed_in_agent,
+)
 from ivr.channels.api import json_response
 from ivr.core import clock
 from ivr.core.observability import logger
@@ -98,6 +104,7 @@ def _agent_on(contact_id: str, what: str, purpose: Purpose) -> Agent:
         rules=wiring.access_rules(),
         directory=wiring.contact_directory(),
         activity=wiring.activity(),
+        via=held_contact(app.current_event.raw_event),
     )
     return agent
 

@@ -34,6 +34,7 @@
     if (desk.token) all.Authorization = "Bearer " + desk.token;
     else if (desk.config.mode === "local") all["X-Local-Request"] = "1"; // the sign-in cookie
     if (key) all["Idempotency-Key"] = key;
+    if (contact && contact.via && contact.via !== contact.contactId) all["X-Connect-Contact-Id"] = contact.via;
     return all;
   }
 

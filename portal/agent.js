@@ -12,6 +12,7 @@
   let refreshTimer = null;
   let refreshing = false;
   let mfaSession = null;
+  let viaContact = "";
 
   const INTENTS = {
     CheckBalance: "Check balance",
@@ -180,9 +181,15 @@
         region: config.region,
         softphone: { allowFramedSoftphone: true },
       });
+      // The timeline is the initial contact's; a transferred call is a later contact of the
+      // chain, which the API checks the agent holds (X-Connect-Contact-Id).
+      const open = (contact) => {
+        viaContact = contact.getContactId();
+        load(contact.getInitialContactId() || contact.getContactId());
+      };
       connect.contact((contact) => {
-        contact.onConnecting(() => load(contact.getInitialContactId() || contact.getContactId()));
-        contact.onConnected(() => load(contact.getInitialContactId() || contact.getContactId()));
+        contact.onConnecting(() => open(contact));
+        contact.onConnected(() => open(contact));
       });
     };
     document.head.append(script);
@@ -202,8 +209,10 @@
     }
     refreshing = true;
     openContact = contactId;
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    if (viaContact && viaContact !== contactId) headers["X-Connect-Contact-Id"] = viaContact;
     const answer = await ivr.request("GET", config.agentApiBase + "/contacts/" + encodeURIComponent(contactId) + "/timeline",
-      undefined, token ? { Authorization: "Bearer " + token } : {});
+      undefined, headers);
     refreshing = false;
     if (answer.status === 401) {
       signOut();
@@ -248,7 +257,7 @@
       ]));
     });
     list.scrollTop = list.scrollHeight;
-    document.dispatchEvent(new CustomEvent("agent:contact", { detail: t }));
+    document.dispatchEvent(new CustomEvent("agent:contact", { detail: Object.assign({ via: viaContact }, t) }));
   }
 
   document.addEventListener("DOMContentLoaded", async () => {

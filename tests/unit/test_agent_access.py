@@ -114,3 +114,58 @@ def test_throttling_is_a_store_that_is_unavailable(connect: tuple[Any, Stubber])
     stubber.add_client_error("describe_contact", "ThrottlingException", http_status_code=429)
     with pytest.raises(StoreUnavailableError):
         ConnectContactDirectory(client, INSTANCE).handled(CONTACT)
+
+
+class Directory:
+    def __init__(self, *records: HandledContact) -> None:
+        self.records = {r.contact_id: r for r in records}
+
+    def handled(self, contact_id: str) -> HandledContact | None:
+        return self.records.get(contact_id)
+
+
+TRANSFERRED = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+def _authorize(directory: Directory, via: str) -> None:
+    from ivr.agent.access import Purpose, authorize_contact
+    from tests.fakes import FakeActivityLog
+
+    authorize_contact(
+        ANA_AGENT,
+        CONTACT,
+        "timeline read",
+        purpose=Purpose.READ,
+        now=ENDED,
+        rules=RULES,
+        directory=directory,
+        activity=FakeActivityLog(),
+        via=via,
+    )
+
+
+def test_an_agent_who_got_the_call_by_a_transfer_holds_the_chains_first_contact() -> None:
+    first = HandledContact(CONTACT, "the-first-agent", ENDED)
+    later = HandledContact(TRANSFERRED, AGENT_ID, initial_contact_id=CONTACT)
+    _authorize(Directory(first, later), via=TRANSFERRED)
+
+
+def test_a_contact_of_another_chain_does_not_open_this_one() -> None:
+    from ivr.agent.access import AccessDeniedError
+
+    first = HandledContact(CONTACT, "the-first-agent", ENDED)
+    unrelated = HandledContact(TRANSFERRED, AGENT_ID, initial_contact_id=INSTANCE)
+    with pytest.raises(AccessDeniedError):
+        _authorize(Directory(first, unrelated), via=TRANSFERRED)
+
+
+def test_describe_contact_names_the_first_contact_of_a_transfer(
+    connect: tuple[Any, Stubber],
+) -> None:
+    client, stubber = connect
+    answer = {
+        "Contact": {"Id": TRANSFERRED, "InitialContactId": CONTACT, "AgentInfo": {"Id": AGENT_ID}}
+    }
+    stubber.add_response("describe_contact", answer)
+    record = ConnectContactDirectory(client, INSTANCE).handled(TRANSFERRED)
+    assert record == HandledContact(TRANSFERRED, AGENT_ID, initial_contact_id=CONTACT)

@@ -78,6 +78,8 @@ class HandledContact:
     contact_id: str
     agent_id: str  # "" while no agent has it
     disconnected_at: datetime | None = None  # None while the contact goes on
+    #: The first contact of the chain a transfer made (Connect's InitialContactId); "" for it.
+    initial_contact_id: str = ""
 
 
 class ContactDirectory(Protocol):
@@ -147,15 +149,23 @@ def authorize_contact(
     rules: AccessRules,
     directory: ContactDirectory,
     activity: ActivityLog,
+    via: str = "",
 ) -> None:
     """Let the agent on (recorded), or AccessDeniedError (recorded too).
 
-    Supervisors read any contact; acting on one needs holding it, as for every agent.
+    Supervisors read any contact; acting on one needs holding it, as for every agent. The
+    timeline is keyed by the initial contact id; an agent who got the call by a transfer holds
+    a later contact of the chain, named in ``via``: it counts when Connect says that contact's
+    initial contact is this one.
     """
     valid = is_contact_id(contact_id)
     allowed = purpose is Purpose.READ and agent.supervisor
     if not allowed and valid:
         allowed = holds(agent, directory.handled(contact_id), now, rules.window)
+    if not allowed and valid and via != contact_id and is_contact_id(via):
+        later = directory.handled(via)
+        chained = later is not None and later.initial_contact_id == contact_id
+        allowed = chained and holds(agent, later, now, rules.window)
     outcome = "allowed" if allowed else "refused"
     audit(activity, contact_id if valid else MALFORMED_AUDIT, agent, now, what, outcome)
     if not allowed:

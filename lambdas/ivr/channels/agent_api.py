@@ -35,6 +35,8 @@ from ivr.core.errors import ConflictError, IvrError, NotFoundError
 from ivr.core.observability import logger
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+#: The contact the agent's softphone holds when it is a later one of a transfer chain.
+VIA_HEADER = "x-connect-contact-id"
 UNAUTHORIZED = {"error": "unauthorized", "message": "Sign in as an agent."}
 FORBIDDEN = {"error": "forbidden", "message": "Not allowed."}
 
@@ -43,7 +45,12 @@ def agent_app(portal_base_url: str) -> APIGatewayRestResolver:
     return APIGatewayRestResolver(
         cors=CORSConfig(
             allow_origin=portal_base_url,
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-Connect-Contact-Id",
+            ],
             max_age=600,
         )
     )
@@ -58,6 +65,11 @@ def signed_in_agent(event: dict[str, Any], rules: AccessRules) -> Agent:
 
 def idempotency_key(event: dict[str, Any]) -> str:
     return header(event, IDEMPOTENCY_HEADER)
+
+
+def held_contact(event: dict[str, Any]) -> str:
+    """The softphone's own contact id, when the page sends it (a transferred call)."""
+    return header(event, VIA_HEADER)
 
 
 def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Who handled a contact, from Amazon Connect's DescribeContact (the agent API's access check).
 
 ``Contact.AgentInfo.Id`` is the Connect user id of the agent who accepted the contact, and
-``Contact.DisconnectTimestamp`` is when it ended (absent while it goes on); both as the API
-reference's Contact and AgentInfo shapes describe them. Contact information stays available
+``Contact.DisconnectTimestamp`` is when it ended (absent while it goes on), and
+``Contact.InitialContactId`` names the first contact of a transfer chain; as the API reference's
+Contact and AgentInfo shapes describe them. Contact information stays available
 24 months after the contact started.
 """
 
@@ -51,4 +52,5 @@ class ConnectContactDirectory:
             contact_id=contact_id,
             agent_id=str(agent.get("Id") or ""),
             disconnected_at=_instant(contact.get("DisconnectTimestamp")),
+            initial_contact_id=str(contact.get("InitialContactId") or ""),
         )
