@@ -70,6 +70,7 @@ render: venv ## Render contact_flows/ and lex_bots/ into template.yaml (its GENE
 bench: venv ## Performance numbers, measured in one run (bench/*.py)
 	$(PY) bench/handlers.py
 	$(PY) bench/callback_sweep.py
+	$(PY) bench/customer_import.py
 
 pr: test build
 

@@ -10,6 +10,7 @@ from typing import Any
 from simulator.flow_check import flow_reference_name
 from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
 from simulator.flows.interpreter import CallListener
+from simulator.flows.services import LocalServices
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
 from simulator.ports import Caller
@@ -43,6 +44,10 @@ class CallSetup:
     open_hours: bool = True
     entry_flow: str = ENTRY_FLOW
     faults: dict[str, str] = field(default_factory=dict)
+    #: How long the agent holds the customer once connected (the CustomerHold flow's time).
+    agent_hold_seconds: float = 0.0
+    #: The stand-ins' data (given.profiles, cases, views, third_party, outbound).
+    services: LocalServices = field(default_factory=LocalServices)
 
 
 def place_call(
@@ -64,6 +69,7 @@ def place_call(
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
     contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
+    contact.hold_seconds = setup.agent_hold_seconds
 
     from ivr.core import clock as handler_clock  # the handlers see the call's virtual time
 
@@ -86,6 +92,7 @@ def place_call(
             lex,
             clock,
             listener=tell,
+            services=setup.services,
         )
 
 
@@ -104,4 +111,5 @@ def record_as_json(
         "errors": record.errors,
         "whisper": record.whisper,
         "events": record.events,
+        "stand_ins": record.stand_ins,
     }

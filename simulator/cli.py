@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from simulator.customers_cli import register as register_customer_commands
 from simulator.paths import use_lambda_path
 
 DEFAULT_PORT = 8765
@@ -108,6 +109,10 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def _cmd_call(args: argparse.Namespace) -> int:
+    if args.flow:
+        from simulator.flow_runner import call_command, flow_call
+
+        return call_command(flow_call(args), as_json=args.json)
     from simulator.local_stack import start_local_stack
 
     if args.scenario:
@@ -143,13 +148,15 @@ def _run_scenarios(paths: list[Path], *, as_json: bool) -> int:
 
 
 def _cmd_flows_lint(args: argparse.Namespace) -> int:
-    from simulator.flow_check import lint_repository
+    from simulator.flow_runner import lint_command
 
-    problems = lint_repository()
-    for problem in problems:
-        print(problem)
-    print(f"{len(problems)} problem(s) in contact_flows/")
-    return 1 if problems else 0
+    return lint_command(args.paths)
+
+
+def _cmd_flows_actions(args: argparse.Namespace) -> int:
+    from simulator.flow_runner import actions_command
+
+    return actions_command()
 
 
 def _cmd_callbacks_sweep(args: argparse.Namespace) -> int:
@@ -197,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--from", dest="caller", help="caller number for an interactive call")
     _voice_option(call)
     call.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
+    from simulator.flow_cli import add_flow_call_options
+
+    add_flow_call_options(call)
     call.set_defaults(func=_cmd_call)
 
     lookup = commands.add_parser("lookup", help="greet one caller through the inbound flow")
@@ -211,10 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
     sweep.set_defaults(func=_cmd_callbacks_sweep)
 
+    register_customer_commands(commands, DEFAULT_PORT)
+
     flows = commands.add_parser("flows", help="contact flow tools")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True)
-    lint = flow_commands.add_parser("lint", help="check every flow in contact_flows/")
+    lint = flow_commands.add_parser("lint", help="check contact_flows/, or the flows named")
+    lint.add_argument("paths", nargs="*", type=Path, help="flow files or directories")
     lint.set_defaults(func=_cmd_flows_lint)
+    actions = flow_commands.add_parser("actions", help="the action types the simulator runs")
+    actions.set_defaults(func=_cmd_flows_actions)
     from deploy.cli import add_commands
 
     add_commands(flow_commands)

@@ -124,7 +124,7 @@ def reset_caches() -> None:
         wiring.activity,
         wiring.notifier,
         wiring.local_outbox,
-        wiring.callback_policy,
+        wiring.parsed_callback_policy,
         wiring.dialer,
         wiring.local_dialer,
         wiring.voice_provider,
@@ -140,6 +140,7 @@ def reset_caches() -> None:
         wiring.contact_attributes,
         wiring.contact_directory,
         wiring.access_rules,
+        wiring.customer_records,
     ):
         factory.cache_clear()
     settings.settings.cache_clear()

@@ -70,6 +70,8 @@ class LexTurn:
     intent_state: str | None  # Failed | Fulfilled | InProgress | ReadyForFulfillment | ...
     slots: dict[str, str | None] = field(default_factory=dict)  # interpretedValue per slot
     session_attributes: dict[str, str] = field(default_factory=dict)
+    intent_confidence: float | None = None  # the top interpretation's nluConfidence
+    sentiment: dict[str, str] = field(default_factory=dict)  # Label, Scores.Positive, ...
 
     @property
     def finished(self) -> bool:
@@ -91,6 +93,10 @@ class LexBot(Protocol):
         input_mode: Literal["Speech", "DTMF", "Text"] = "Speech",
     ) -> LexTurn:
         """One caller turn; the session (dialog state) is kept by the emulator per session_id."""
+
+    def knows(self, bot_alias_arn: str) -> bool:
+        """Whether a bot answers to this alias here; a bot that is not ours is the Lex block's
+        error branch, never answered by another bot."""
 
 
 # --- what the contact center around the flow provides ---------------------------------------

@@ -20,6 +20,9 @@ class QueueState:
     wait_seconds: float = 30
     agents_available: int = 1
     contacts_in_queue: int = 0
+    #: The queue's capacity (Connect's "maximum contacts in queue"); a transfer to a full queue
+    #: takes QueueAtCapacity. None: no limit.
+    max_contacts: int | None = None
 
 
 @dataclass
@@ -59,6 +62,8 @@ class LocalRuntime:
             "OldestContactInQueueAgeSeconds": self.queue.wait_seconds,
             "NumberOfContactsInQueue": self.queue.contacts_in_queue,
         }
+        if metric == "MaxContactsInQueue" and self.queue.max_contacts is not None:
+            return float(self.queue.max_contacts)  # what TransferContactToQueue checks
         if metric not in metrics:
             raise LambdaInvocationError(f"unknown queue metric {metric!r}")
         return float(metrics[metric])

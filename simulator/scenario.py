@@ -19,6 +19,7 @@ import yaml
 from simulator.call import CallSetup, place_call, record_as_json
 from simulator.callbacks import check_callback_expectations, seed_callbacks
 from simulator.flows import CallRecord
+from simulator.flows.services import LocalServices
 from simulator.local_aws import apply_environment, in_memory_aws
 from simulator.payment_expect import check_payment_expectations
 from simulator.people import ScriptedCaller
@@ -68,6 +69,10 @@ def load(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("call"), dict):
         raise ScenarioError(f"{path}: `call:` is required")
     data.setdefault("name", path.stem)
+    given = data.get("given")
+    if isinstance(given, dict) and given.get("customer_files"):
+        # Files are named relative to the scenario, as a scenario's author sees them.
+        given["customer_files"] = [str(path.parent / f) for f in given["customer_files"]]
     return data
 
 
@@ -86,10 +91,13 @@ def _setup(call: dict[str, Any]) -> CallSetup:
         queue=QueueState(
             wait_seconds=float(queue.get("wait_seconds", 30)),
             agents_available=int(available) if not isinstance(available, bool) else int(available),
+            contacts_in_queue=int(queue.get("contacts_in_queue", 0)),
+            max_contacts=None if queue.get("max_contacts") is None else int(queue["max_contacts"]),
         ),
         voice=_VOICE[voice],
         open_hours=bool(call.get("open_hours", True)),
         faults={str(k): str(v) for k, v in (call.get("faults") or {}).items()},
+        agent_hold_seconds=float(call.get("agent_hold_seconds", 0)),
     )
 
 
@@ -126,6 +134,10 @@ def fresh_aws() -> Iterator[None]:
 def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
     """Run a loaded scenario in fresh tables and check its expectations."""
     setup = _setup(scenario["call"])
+    try:
+        setup.services = LocalServices.from_given(scenario.get("given") or {})
+    except ValueError as bad:
+        raise ScenarioError(str(bad)) from None
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number
     with fresh_aws():

@@ -90,7 +90,42 @@ def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
             elif status is not TransactionStatus.OPEN:
                 raise ValueError("open_transaction.status is open or abandoned")
         phones.append(customer.phone)
+    phones.extend(load_customer_files(given.get("customer_files") or [], now))
     return phones
+
+
+def load_customer_files(paths: list[str], now: datetime | None = None) -> list[str]:
+    """`given.customer_files`: CSV or JSON Lines files loaded through the real import code (the
+    one the import function runs on a file dropped in S3), into the same tables; returns the
+    numbers loaded. A file that cannot be read, or a rejected row, is an error here: a scenario's
+    data should be right."""
+    from ivr import wiring
+    from ivr.core.phone import normalise_e164
+    from ivr.customers.importing import CsvReport, FileFormat, import_customers, read_rows
+
+    loaded: list[str] = []
+    for name in paths:
+        path = Path(name)
+        rejected = CsvReport()
+        try:
+            with path.open("rb") as stream:
+                rows = list(read_rows(stream, FileFormat.of(path.name)))
+            report = import_customers(
+                rows,
+                store=wiring.customer_import_store(),
+                rejected=rejected,
+                config=wiring.import_settings(now or datetime.now(UTC)),
+            )
+            if report.rejected:
+                raise ValueError(f"{path}: rejected rows\n{rejected.text()}")
+        finally:
+            rejected.close()
+        loaded.extend(
+            normalise_e164(str(source.values.get("phone")), "US")
+            for source in rows
+            if source.values is not None
+        )
+    return loaded
 
 
 def load_file(path: Path) -> list[str]:

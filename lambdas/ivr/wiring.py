@@ -6,9 +6,12 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from ivr.activity import ActivityLog
+    from ivr.adapters.dynamodb.customer_import import DynamoCustomerImportStore
     from ivr.adapters.local.dialer import LocalDialer
     from ivr.adapters.local.outbox import LocalOutbox
     from ivr.adapters.processors.sandbox import SandboxProcessor
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
     from ivr.callbacks.service import CallbackService, CallbackStore, OutboundDialer
     from ivr.callers import CallerStore
     from ivr.core.circuit import CircuitBreaker, CircuitStore
+    from ivr.customers.changes import ChangeSettings, CustomerChangeStore
+    from ivr.customers.files import ImportAlerts, ImportFiles, MapStarter
+    from ivr.customers.importing import CustomerImportStore, ImportSettings
     from ivr.notify import MessageQueue, Notifier
     from ivr.payments.cards import PaymentProcessor
     from ivr.payments.checkout import PaymentMessages
@@ -58,14 +64,31 @@ def callbacks() -> CallbackStore:
     return DynamoCallbackStore()
 
 
-@cache
 def callback_policy() -> CallbackPolicy:
-    """Opening hours, capacity and retry rules from ``CALLBACK_POLICY`` (read once)."""
-    from ivr.callbacks.scheduling import parse_policy
+    """Opening hours, holidays, capacity and retry rules: from the Parameter Store parameter
+    ``CALLBACK_POLICY_PARAMETER`` names, so operators change them without a deploy (Powertools
+    caches the value for ``PARAMETER_MAX_AGE_SECONDS``), else from ``CALLBACK_POLICY``."""
     from ivr.core.settings import settings
 
     config = settings()
-    return parse_policy(config.callback_policy, config.contact_center_timezone)
+    text = config.callback_policy
+    if config.callback_policy_parameter:
+        from aws_lambda_powertools.utilities import parameters
+
+        text = str(
+            parameters.get_parameter(
+                config.callback_policy_parameter, max_age=config.parameter_max_age
+            )
+        )
+    return parsed_callback_policy(text, config.contact_center_timezone)
+
+
+@cache
+def parsed_callback_policy(text: str, contact_center_zone: str) -> CallbackPolicy:
+    """The policy a text reads as, parsed once per text (the parameter rarely changes)."""
+    from ivr.callbacks.scheduling import parse_policy
+
+    return parse_policy(text, contact_center_zone)
 
 
 def callback_service() -> CallbackService:
@@ -384,3 +407,83 @@ def callback_backlog() -> CallbackBacklog:
     store = callbacks()
     assert isinstance(store, DynamoCallbackStore)
     return store
+
+
+# --- customer data from the system of record (issue 18) ----------------------------------------
+
+
+@cache
+def customer_records() -> DynamoCustomerImportStore:
+    """One client for both: the file import and the change stream write the same table."""
+    from ivr.adapters.dynamodb.customer_import import DynamoCustomerImportStore
+    from ivr.adapters.dynamodb.tables import CustomerItem
+
+    return DynamoCustomerImportStore(aws_client("dynamodb"), CustomerItem.Meta.table_name)
+
+
+def customer_import_store() -> CustomerImportStore:
+    """The customer table as file imports write it (boto3 batch requests)."""
+    return customer_records()
+
+
+def customer_change_store() -> CustomerChangeStore:
+    """The customer table as change events write it (conditional on the source time)."""
+    return customer_records()
+
+
+def import_files(bucket: str) -> ImportFiles:
+    from ivr.adapters.import_files import S3ImportFiles
+
+    return S3ImportFiles(aws_client("s3"), bucket)
+
+
+def import_alerts(bucket: str) -> ImportAlerts:
+    from ivr.adapters.import_files import SupportAlerts
+    from ivr.core.settings import settings
+
+    config = settings()
+    return SupportAlerts(
+        aws_client("sns"),
+        config.import_alerts_topic_arn,
+        aws_client("sqs"),
+        config.import_dlq_url,
+        bucket,
+    )
+
+
+def import_map_starter(bucket: str) -> MapStarter | None:
+    """The Distributed Map for large files; None when the stack has none (the local stack)."""
+    from ivr.core.settings import settings
+
+    arn = settings().import_state_machine_arn
+    if not arn:
+        return None
+    from ivr.adapters.import_files import StepFunctionsMapStarter
+
+    return StepFunctionsMapStarter(aws_client("stepfunctions"), arn, bucket)
+
+
+def import_settings(source_time: datetime, *, dry_run: bool = False) -> ImportSettings:
+    from ivr.core.settings import settings
+    from ivr.customers.importing import ImportSettings
+
+    config = settings()
+    return ImportSettings(
+        pepper=pepper(),
+        region=config.default_phone_region,
+        default_timezone=config.contact_center_timezone,
+        source_time=source_time,
+        dry_run=dry_run,
+    )
+
+
+def change_settings() -> ChangeSettings:
+    from ivr.core.settings import settings
+    from ivr.customers.changes import ChangeSettings
+
+    config = settings()
+    return ChangeSettings(
+        pepper=pepper(),
+        region=config.default_phone_region,
+        default_timezone=config.contact_center_timezone,
+    )

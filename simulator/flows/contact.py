@@ -27,6 +27,8 @@ class LexState:
     intent_name: str | None = None
     slots: dict[str, str | None] = field(default_factory=dict)
     session_attributes: dict[str, str] = field(default_factory=dict)
+    intent_confidence: float | None = None  # $.Lex.IntentConfidence (nluConfidence)
+    sentiment: dict[str, str] = field(default_factory=dict)  # $.Lex.SentimentResponse.*
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Contact:
     lex: LexState = field(default_factory=LexState)
     stored_customer_input: str | None = None
     target_queue: str | None = None  # a queue reference: ARN, placeholder or name
+    target_agent: str | None = None  # TransferContactToAgent's agent (AgentId)
     callback_number: str | None = None
     #: Connect dials only the countries the instance allows; a callback number outside these
     #: prefixes takes CallbackNumberNotDialable.
@@ -61,6 +64,20 @@ class Contact:
     voice_id_settings: dict[str, str] = field(default_factory=dict)
     voice_id_streaming: bool = False
     customer_id: str | None = None  # Voice ID's CustomerId, read as $.CustomerId
+    #: UpdateFlowAttributes: $.FlowAttributes.x, kept only while the flow that set them runs.
+    flow_attributes: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # TagContact / UnTagContact
+    hold_seconds: float = 0.0  # how long the agent holds the customer (the hold flow's time)
+    routing: dict[str, Any] = field(default_factory=dict)  # priority, age, routing criteria
+    #: What stand-in services answered: $.Customer.x (Customer Profiles), $.Case.x (Cases),
+    #: $.Views.x (ShowView), $.Metrics.x (GetMetricData), $.Task.x (CreateTask).
+    customer: dict[str, str] = field(default_factory=dict)
+    case: dict[str, str] = field(default_factory=dict)
+    views: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, str] = field(default_factory=dict)
+    task: dict[str, str] = field(default_factory=dict)
+    #: Data paths with a root Connect does not have, read since the interpreter last looked.
+    unknown_paths: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.initial_contact_id = self.initial_contact_id or self.contact_id
@@ -76,7 +93,7 @@ class Invocation(TypedDict):
 class Event(TypedDict):
     t: str  # virtual time, ISO 8601
     kind: str  # prompt, bot, whisper, input, silence, hangup, lambda, lex, flow, branch, wait,
-    # attributes, queue, callback, error, end
+    # attributes, queue, callback, error, end, stand-in, unheard (a chat/task contact's prompt)
     text: str
 
 
@@ -93,7 +110,10 @@ class CallbackRequest:
 class CallRecord:
     """What a listener, a test or a coverage report needs to know about one call.
 
-    ``ended`` is ``disconnected``, ``hangup``, ``queue:<queue>`` or ``error``. ``inputs`` holds
+    ``ended`` is ``disconnected``, ``hangup``, ``queue:<queue>``, ``agent:<agent>``,
+    ``transferred:<number>`` (a third-party transfer that does not come back), ``answered`` (a
+    customer-queue or hold flow run on its own, when the agent picks up), ``returned`` (a flow
+    module run on its own) or ``error``. ``inputs`` holds
     what the caller said, and keypad digits masked as one ``•`` per digit, except a single key
     pressed at a menu (a GetParticipantInput that does not store input): card numbers, PINs and
     dates of birth never reach a transcript, while "pressed 2" stays readable.
@@ -113,6 +133,9 @@ class CallRecord:
     #: What Connect's flow logs (CloudWatch) would hold: prompts, keys, stored input and Lambda
     #: calls with their answers, written only while the flow's logging is enabled.
     flow_log: list[dict[str, Any]] = field(default_factory=list)
+    #: Every resource the run answered without the real thing: stubbed or unknown Lambdas and
+    #: bots, and the local stand-ins (Customer Profiles, Cases, Views, ...), once each.
+    stand_ins: list[str] = field(default_factory=list)
 
     @property
     def transcript(self) -> str:

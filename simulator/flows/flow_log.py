@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING, Any
 from simulator.flows.model import Action
 
 if TYPE_CHECKING:
-    from simulator.flows.interpreter import Run
+    from simulator.flows.context import BlockContext
 
 
-def log_block(run: Run, action: Action, **details: Any) -> None:
+def log_block(ctx: BlockContext, action: Action, **details: Any) -> None:
     """Record ``action`` and its ``details`` (Parameters, Results, ExternalResults) if logging
     is on."""
-    if not run.contact.flow_logging:
+    if not ctx.contact.flow_logging:
         return
-    run.record.flow_log.append(
+    ctx.record.flow_log.append(
         {
-            "Timestamp": run.clock.now().isoformat(),
-            "ContactId": run.contact.contact_id,
-            "ContactFlowName": run.frame.flow.name,
+            "Timestamp": ctx.clock.now().isoformat(),
+            "ContactId": ctx.contact.contact_id,
+            "ContactFlowName": ctx.flow_name,
             "Identifier": action.identifier,
             "Type": action.type,
             **details,

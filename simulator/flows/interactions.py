@@ -16,7 +16,7 @@ from simulator.flows.params import resolve_map, resolved, seconds
 from simulator.ports import LambdaInvocationError
 
 if TYPE_CHECKING:
-    from simulator.flows.interpreter import Run
+    from simulator.flows.context import BlockContext
 
 #: InvocationTimeLimitSeconds is 1-8; 8 when the block leaves it out.
 DEFAULT_TIMEOUT_SECONDS = 8.0
@@ -135,41 +135,41 @@ def call_with_time_limit(call: Callable[[], Any], limit_seconds: float) -> Any:
     return outcome.get("response")
 
 
-def invoke_lambda_function(run: Run, action: Action) -> Outcome:
+def invoke_lambda_function(ctx: BlockContext, action: Action) -> Outcome:
     """A successful response replaces $.External; any failure takes the error branch."""
     if action.param("InvocationType") == "ASYNCHRONOUS":
         # Asynchronous invocations need Connect's separate "load result" step; not simulated.
-        raise FlowStop(f"{run.where(action)}: InvocationType ASYNCHRONOUS is not supported")
-    function = resolved(action, "LambdaFunctionARN", run.contact)
+        raise FlowStop(f"{ctx.where(action)}: InvocationType ASYNCHRONOUS is not supported")
+    function = resolved(action, "LambdaFunctionARN", ctx.contact)
     limit = seconds(action.param("InvocationTimeLimitSeconds"), DEFAULT_TIMEOUT_SECONDS)
     if not function or limit is None:
         reason = "no LambdaFunctionARN" if not function else "bad InvocationTimeLimitSeconds"
-        return run.fail(action, "NoMatchingError", reason)
-    parameters = resolve_map(action.mapping("LambdaInvocationAttributes"), run.contact)
-    event = contact_flow_event(run.contact, parameters)
+        return ctx.fail(action, "NoMatchingError", reason)
+    parameters = resolve_map(action.mapping("LambdaInvocationAttributes"), ctx.contact)
+    event = contact_flow_event(ctx.contact, parameters)
     response_type = str(action.mapping("ResponseValidation").get("ResponseType") or "STRING_MAP")
     started = time.perf_counter()
     try:
         response = call_with_time_limit(
-            lambda: run.runtime.invoke_lambda(function, event, limit), limit
+            lambda: ctx.runtime.invoke_lambda(function, event, limit), limit
         )
         external = external_values(response, response_type)
     except LambdaInvocationError as failure:
-        _count(run, function, started, ok=False)
-        return run.fail(action, "NoMatchingError", f"Lambda {function} {failure}")
-    milliseconds = _count(run, function, started, ok=True)
-    run.contact.external = external
+        _count(ctx, function, started, ok=False)
+        return ctx.fail(action, "NoMatchingError", f"Lambda {function} {failure}")
+    milliseconds = _count(ctx, function, started, ok=True)
+    ctx.contact.external = external
     log_block(
-        run,
+        ctx,
         action,
         Parameters={"FunctionArn": function, "Parameters": parameters},
         ExternalResults=external,
     )
-    run.note("lambda", f"{function} answered in {milliseconds} ms")
+    ctx.note("lambda", f"{function} answered in {milliseconds} ms")
     return NEXT
 
 
-def _count(run: Run, function: str, started: float, *, ok: bool) -> int:
+def _count(ctx: BlockContext, function: str, started: float, *, ok: bool) -> int:
     milliseconds = round((time.perf_counter() - started) * 1000)
-    run.record.invocations.append(Invocation(function=function, ms=milliseconds, ok=ok))
+    ctx.record.invocations.append(Invocation(function=function, ms=milliseconds, ok=ok))
     return milliseconds

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from simulator.flows.clock import VirtualClock
@@ -17,7 +18,8 @@ from simulator.flows.conditions import UnknownOperatorError, first_match
 from simulator.flows.contact import CallRecord, Contact, Event
 from simulator.flows.handlers import HANDLERS
 from simulator.flows.model import Action, Flow, FlowLibrary
-from simulator.flows.outcome import CallEnded, FlowStop, Outcome, error
+from simulator.flows.outcome import AgentAnswered, CallEnded, FlowStop, Outcome, error
+from simulator.flows.services import LocalServices
 from simulator.ports import (
     Caller,
     ContactRuntime,
@@ -31,6 +33,8 @@ from simulator.ports import (
 
 DEFAULT_STEP_BUDGET = 2000
 MASK = "•"
+#: Event hooks whose flow plays to the customer rather than the agent.
+CUSTOMER_HOOKS = frozenset({"CustomerQueue", "CustomerHold"})
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Frame:
     flow: Flow
     return_to: Action | None = None
     loop_counts: dict[str, int] = field(default_factory=dict)  # Loop blocks, per Identifier
+    flow_attributes: dict[str, str] = field(default_factory=dict)  # $.FlowAttributes
 
 
 class CallListener(Protocol):
@@ -47,6 +52,11 @@ class CallListener(Protocol):
     contact center streams calls to its pages and writes the agent's activity log from this)."""
 
     def __call__(self, event: Event, contact: Contact) -> None: ...
+
+
+#: Told "flow action started" before each block runs, with the flow's name (a test runner's
+#: observation point; it may also change the contact before the block reads it).
+BlockStarted = Callable[[str, Action, Contact], None]
 
 
 class _NobodyOnTheLine:
@@ -57,6 +67,17 @@ class _NobodyOnTheLine:
 
     def next_input(self, request: InputRequest) -> Hangup:
         return Hangup()
+
+
+class _NoVoiceLine:
+    """A chat or task contact waiting in a queue: the customer-queue flow's prompts and key
+    requests reach nobody, so each request simply times out."""
+
+    def hear(self, text: str) -> None:
+        """Not played: the contact has no voice line."""
+
+    def next_input(self, request: InputRequest) -> Silence:
+        return Silence(request.timeout_seconds)
 
 
 class _AgentSide:
@@ -82,6 +103,8 @@ class Run:
         clock: VirtualClock,
         step_budget: int = DEFAULT_STEP_BUDGET,
         listener: CallListener | None = None,
+        services: LocalServices | None = None,
+        on_block: BlockStarted | None = None,
     ) -> None:
         self.library = library
         self.contact = contact
@@ -94,12 +117,36 @@ class Run:
         self.steps_left = step_budget
         self.stack: list[Frame] = []
         self.listener = listener
+        self.services = services or LocalServices()
+        self.on_block = on_block
+        #: While a customer-queue flow runs: when an agent answers (the flow then stops).
+        self.queue_deadline: datetime | None = None
 
     # --- what handlers use ------------------------------------------------------------------------
 
     @property
     def frame(self) -> Frame:
         return self.stack[-1]
+
+    @property
+    def flow_name(self) -> str:
+        return self.frame.flow.name
+
+    @property
+    def loop_counts(self) -> dict[str, int]:
+        return self.frame.loop_counts
+
+    def resolve_flow(self, reference: str) -> str | None:
+        return self.library.resolve(reference)
+
+    def agent_answered(self) -> bool:
+        return self.queue_deadline is not None and self.clock.now() >= self.queue_deadline
+
+    def stand_in(self, what: str) -> None:
+        """Name, once per call, a resource the run answered without the real thing."""
+        if what not in self.record.stand_ins:
+            self.record.stand_ins.append(what)
+            self.note("stand-in", what)
 
     def where(self, action: Action) -> str:
         return f"{self.frame.flow.name}:{action.identifier}"
@@ -113,6 +160,12 @@ class Run:
     def say(self, text: str, kind: str = "prompt") -> None:
         """Play ``text`` to the caller; an empty prompt (an unknown JSONPath) plays nothing."""
         if not text.strip():
+            return
+        if self.contact.channel == "TASK" and not isinstance(self.caller, _AgentSide):
+            self.stand_in("a TASK contact has no participant: prompts are not played")
+            return
+        if isinstance(self.caller, _NoVoiceLine):
+            self.note("unheard", f"{self.contact.channel} contact: not played: {text}")
             return
         self.caller.hear(text)
         self.record.prompts.append(text)
@@ -143,12 +196,16 @@ class Run:
         self.note("error", message)
         return error(error_type)
 
-    def run_hook(self, hook: str, flow_name: str) -> None:
-        """Run an event-hook flow (AgentWhisper) for the agent: its prompts go to ``whisper``."""
+    def run_hook(self, hook: str, flow_name: str) -> str | None:
+        """Run an event-hook flow. AgentWhisper (and AgentHold) play to the agent: their prompts
+        go to ``whisper``. CustomerQueue and CustomerHold play to the caller while they wait."""
+        if hook in CUSTOMER_HOOKS:
+            if self.queue_deadline is not None:
+                return None  # already in the queue flow: a transfer there just moves the contact
+            return self._run_customer_hook(hook, flow_name)
         agent = _AgentSide()
-        sub = Run(self.library, self.contact, agent, self.runtime, self.lex, self.clock)
+        sub = self._sub_run(agent)
         sub.listener = self._as_whisper(self.listener)
-        sub.step_budget = sub.steps_left = self.steps_left
         sub.run(flow_name)
         self.steps_left = sub.steps_left
         self.record.whisper += sub.record.prompts
@@ -160,6 +217,46 @@ class Run:
             Event(t=e["t"], kind="whisper" if e["kind"] == "prompt" else e["kind"], text=e["text"])
             for e in sub.record.events
         ]
+        return None
+
+    def _sub_run(self, caller: Caller) -> Run:
+        sub = Run(
+            self.library, self.contact, caller, self.runtime, self.lex, self.clock,
+            services=self.services, on_block=self.on_block,
+        )  # fmt: skip
+        sub.record.stand_ins = self.record.stand_ins  # one list: each resource named once
+        sub.listener = self.listener
+        sub.step_budget = sub.steps_left = max(self.steps_left, 0)
+        return sub
+
+    def _run_customer_hook(self, hook: str, flow_name: str) -> str | None:
+        """The customer-queue flow runs until an agent answers (after the queue's wait); the
+        hold flow until the agent resumes. Chat and task contacts hear nothing and press
+        nothing, so their flow runs with nobody on the line."""
+        seconds = self._queue_wait() if hook == "CustomerQueue" else self.contact.hold_seconds
+        on_line = self.contact.channel == "VOICE"
+        sub = self._sub_run(self.caller if on_line else _NoVoiceLine())
+        sub.queue_deadline = self.clock.now() + timedelta(seconds=seconds)
+        self.note("queue", f"{hook} flow {flow_name} runs for about {seconds:g} s")
+        sub.run(flow_name)
+        self.steps_left = sub.steps_left
+        for name in ("prompts", "inputs", "blocks", "branches", "invocations", "events"):
+            getattr(self.record, name).extend(getattr(sub.record, name))
+        self.record.callbacks += sub.record.callbacks
+        self.record.errors += [f"{hook} flow {message}" for message in sub.record.errors]
+        if sub.record.ended == "hangup":
+            raise CallEnded("hangup")
+        if sub.record.ended == "error":
+            raise FlowStop(f"{hook} flow {flow_name} stopped: {sub.record.errors[-1]}")
+        # "answered" (the agent picked up or resumed), or where the flow moved the contact
+        return sub.record.ended
+
+    def _queue_wait(self) -> float:
+        queue = self.contact.target_queue
+        try:
+            return float(self.runtime.queue_metric(queue, "OldestContactInQueueAgeSeconds"))
+        except Exception:  # a runtime without queue metrics: the agent answers at once
+            return 0.0
 
     @staticmethod
     def _as_whisper(listener: CallListener | None) -> CallListener | None:
@@ -182,6 +279,9 @@ class Run:
             action = self._enter(Frame(self._flow(flow_name)), replace=True)
             while True:
                 action = self._step(action)
+        except AgentAnswered:
+            self.record.ended = "answered"
+            self.note("queue", "an agent answered: the customer-queue flow stops")
         except CallEnded as ended:
             self.record.ended = ended.how
             self._run_disconnect_flow()
@@ -198,16 +298,13 @@ class Run:
         call has ended, with nobody left on the line; its blocks join this call's record."""
         if self.record.ended not in {"hangup", "disconnected"}:
             return  # with an agent (or in a queue) the call goes on; its end is not simulated
-        if isinstance(self.caller, _AgentSide | _NobodyOnTheLine):
+        if isinstance(self.caller, _AgentSide | _NobodyOnTheLine | _NoVoiceLine):
             return  # a side flow (a whisper, the disconnect flow itself) ending is not the call's
         flow_name = self.contact.event_hooks.pop("CustomerRemaining", None)
         if flow_name is None:
             return
         self.note("flow", f"disconnect flow {flow_name} runs")
-        gone = _NobodyOnTheLine()
-        sub = Run(self.library, self.contact, gone, self.runtime, self.lex, self.clock)
-        sub.listener = self.listener
-        sub.step_budget = sub.steps_left = max(self.steps_left, 0)
+        sub = self._sub_run(_NobodyOnTheLine())
         sub.run(flow_name)
         self.record.blocks += sub.record.blocks
         self.record.branches += sub.record.branches
@@ -225,6 +322,7 @@ class Run:
         if replace:
             self.stack.clear()
         self.stack.append(frame)
+        self.contact.flow_attributes = frame.flow_attributes
         flow = frame.flow
         self.note("flow", f"entered flow {flow.name}")
         start = flow.action(flow.start_action)
@@ -233,6 +331,8 @@ class Run:
         return start
 
     def _step(self, action: Action) -> Action:
+        if self.agent_answered():
+            raise AgentAnswered
         self.steps_left -= 1
         if self.steps_left < 0:
             raise FlowStop(
@@ -246,8 +346,17 @@ class Run:
                 f"unsupported action type {action.type!r} at {self.where(action)}: "
                 "the local contact center cannot run this block"
             )
+        if self.on_block is not None:
+            self.on_block(self.frame.flow.name, action, self.contact)
         outcome = handler(self, action)
+        self._note_unknown_paths(action)
         return self._FOLLOW[outcome.kind](self, action, outcome.value)
+
+    def _note_unknown_paths(self, action: Action) -> None:
+        """A data path with a root Connect does not have reads as empty; say so."""
+        for path in dict.fromkeys(self.contact.unknown_paths):
+            self.stand_in(f"{self.where(action)}: unknown data path {path} (read as empty)")
+        self.contact.unknown_paths.clear()
 
     def _go(self, action: Action, label: str, target: str | None) -> Action:
         flow = self.frame.flow
@@ -267,8 +376,6 @@ class Run:
 
     def _match(self, action: Action, value: str) -> Action:
         conditions = action.transitions.conditions
-        if not conditions:
-            return self._next(action, value)
         try:
             index = first_match(conditions, value)
         except UnknownOperatorError as unknown:
@@ -283,9 +390,9 @@ class Run:
             if target:
                 self.note("branch", f"{self.where(action)} took Error:{kind}")
                 return self._go(action, f"Error:{kind}", target)
+        wanted = " or ".join(dict.fromkeys((error_type, "NoMatchingError")))
         raise FlowStop(
-            f"{self.where(action)}: {error_type} happened and the block has no "
-            f"{error_type} or NoMatchingError branch"
+            f"{self.where(action)}: {error_type} happened and the block has no {wanted} branch"
         )
 
     def _transfer(self, action: Action, flow_name: str) -> Action:
@@ -296,9 +403,13 @@ class Run:
 
     def _return(self, action: Action, _: str) -> Action:
         frame = self.frame
+        if frame.return_to is None and frame.flow.flow_type == "MODULE":
+            self.note("end", f"{self.where(action)}: the module returned")
+            raise CallEnded("returned")  # a module run on its own (ivr call --flow)
         if frame.return_to is None:
             raise FlowStop(f"{self.where(action)}: EndFlowModuleExecution outside a flow module")
         self.stack.pop()
+        self.contact.flow_attributes = self.frame.flow_attributes
         self.note("flow", f"module {frame.flow.name} returned to {self.frame.flow.name}")
         return self._next(frame.return_to, "")
 
@@ -327,8 +438,14 @@ def run_contact(
     clock: VirtualClock,
     step_budget: int = DEFAULT_STEP_BUDGET,
     listener: CallListener | None = None,
+    services: LocalServices | None = None,
+    on_block: BlockStarted | None = None,
 ) -> CallRecord:
     """Run ``contact`` from the start of ``flow_name`` until the call ends; never raises for
-    anything a flow does (the record says ``ended == "error"`` and why)."""
-    run = Run(library, contact, caller, runtime, lex, clock, step_budget, listener)
+    anything a flow does (the record says ``ended == "error"`` and why). ``services`` are the
+    stand-ins' data (Customer Profiles, Cases, Views, ...); ``on_block`` is told of each block
+    as it starts."""
+    run = Run(
+        library, contact, caller, runtime, lex, clock, step_budget, listener, services, on_block
+    )
     return run.run(flow_name)

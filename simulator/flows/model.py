@@ -78,6 +78,9 @@ class Flow:
     name: str
     start_action: str
     actions: Mapping[str, Action]
+    #: The flow type when the file says (describe-contact-flow's ContactFlow.Type: CONTACT_FLOW,
+    #: CUSTOMER_QUEUE, CUSTOMER_HOLD, CUSTOMER_WHISPER, AGENT_WHISPER, QUEUE_TRANSFER, ...).
+    flow_type: str | None = None
 
     def action(self, identifier: str) -> Action | None:
         return self.actions.get(identifier)
@@ -165,9 +168,44 @@ def parse_flow(data: Any, name: str) -> Flow:
     return Flow(name=name, start_action=start, actions=actions)
 
 
+def is_legacy_designer_format(data: Any) -> bool:
+    """The pre-2019 designer's export (``modules``, ``start``, ``type: contactFlow``), which
+    predates the flow language and which Connect no longer imports as such."""
+    return (
+        isinstance(data, dict) and isinstance(data.get("modules"), list) and "Actions" not in data
+    )
+
+
+def unwrap_export(data: Any, name: str) -> tuple[Any, str, str | None]:
+    """The flow-language JSON inside a file, its name and its type. Accepts the flow itself and
+    the console/CLI export wrapper (``describe-contact-flow`` or ``describe-contact-flow-module``
+    output, whose ``Content`` is the flow as a JSON string)."""
+    if not isinstance(data, dict):
+        return data, name, None
+    wrapper = data.get("ContactFlow") or data.get("ContactFlowModule")
+    if isinstance(wrapper, dict) and "Content" in wrapper:
+        content = wrapper["Content"]
+        if isinstance(content, str):
+            try:
+                content = json.loads(content)
+            except ValueError as bad:
+                raise FlowFormatError(f"{name}: ContactFlow.Content is not JSON: {bad}") from None
+        flow_type = wrapper.get("Type") or ("MODULE" if "ContactFlowModule" in data else None)
+        return content, str(wrapper.get("Name") or name), flow_type
+    if is_legacy_designer_format(data):
+        raise FlowFormatError(
+            f"{name}: a legacy designer-format flow (modules/start, exported before the flow "
+            "language of 2019-10-30); open it in the current flow designer and export it again"
+        )
+    return data, name, None
+
+
 def load_flow(path: Path) -> Flow:
-    """A flow file; its name is the file stem, as for contact_flows/*.json."""
-    return parse_flow(json.loads(path.read_text(encoding="utf-8")), path.stem)
+    """A flow file; its name is the file stem, as for contact_flows/*.json (an export wrapper's
+    flow keeps the stem too, so references by file name work)."""
+    data, _, flow_type = unwrap_export(json.loads(path.read_text(encoding="utf-8")), path.stem)
+    flow = parse_flow(data, path.stem)
+    return Flow(flow.name, flow.start_action, flow.actions, flow_type)
 
 
 class FlowLibrary:

@@ -46,3 +46,7 @@ class CallEnded(Exception):
 
 class FlowStop(Exception):
     """The interpreter cannot go on: an unsupported block, a dangling NextAction, a runaway loop."""
+
+
+class AgentAnswered(Exception):
+    """The customer-queue (or hold) flow's time is up: an agent answered, or resumed the call."""

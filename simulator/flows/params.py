@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from simulator.flows.contact import Contact
-from simulator.flows.jsonpath import resolve_value
+from simulator.flows.jsonpath import resolve_value, substitute
 from simulator.flows.model import Action
 
 
@@ -17,9 +17,10 @@ def resolved(action: Action, name: str, contact: Contact) -> str:
 
 
 def resolve_map(values: Mapping[str, Any], contact: Contact) -> dict[str, str]:
-    """A map whose keys and values may each be static or one JSONPath."""
+    """A map whose keys and values may each be static, one JSONPath, or text with JSONPath
+    written inline (Connect substitutes each)."""
     return {
-        resolve_value(str(key), contact): resolve_value(str(value), contact)
+        substitute(str(key), contact): substitute(str(value), contact)
         for key, value in values.items()
     }
 

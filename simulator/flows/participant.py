@@ -12,13 +12,13 @@ from simulator.flows.encryption import InputEncryptionError, encrypt_stored_inpu
 from simulator.flows.flow_log import log_block
 from simulator.flows.jsonpath import render_text, resolve_value
 from simulator.flows.model import Action
-from simulator.flows.outcome import NEXT, FlowStop, Outcome, end, error, result
+from simulator.flows.outcome import NEXT, AgentAnswered, FlowStop, Outcome, end, error, result
 from simulator.flows.params import resolve_map, seconds, whole_number
 from simulator.flows.phone import validate_phone_input
 from simulator.ports import Digits, InputRequest, LexBot, LexTurn, Silence, Speech
 
 if TYPE_CHECKING:
-    from simulator.flows.interpreter import Run
+    from simulator.flows.context import BlockContext
 
 #: Get customer input's default time limit in the Connect console.
 DEFAULT_INPUT_SECONDS = 5.0
@@ -39,9 +39,9 @@ def strip_ssml(ssml: str) -> str:
     return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(text.split()))
 
 
-def prompt_text(run: Run, action: Action) -> str:
+def prompt_text(ctx: BlockContext, action: Action) -> str:
     """The block's Text, SSML, PromptId or Media, as the text the record keeps."""
-    contact = run.contact
+    contact = ctx.contact
     text, ssml, prompt = action.param("Text"), action.param("SSML"), action.param("PromptId")
     if text is not None:
         return render_text(text, contact)
@@ -54,42 +54,44 @@ def prompt_text(run: Run, action: Action) -> str:
     return f"[audio {media.get('Uri', '')}]" if media else ""
 
 
-def message_participant(run: Run, action: Action) -> Outcome:
-    text = prompt_text(run, action)
-    run.say(text)
-    log_block(run, action, Parameters={"Text": text})
+def message_participant(ctx: BlockContext, action: Action) -> Outcome:
+    text = prompt_text(ctx, action)
+    ctx.say(text)
+    log_block(ctx, action, Parameters={"Text": text})
     return NEXT
 
 
-def disconnect_participant(run: Run, action: Action) -> Outcome:
+def disconnect_participant(ctx: BlockContext, action: Action) -> Outcome:
     return end("disconnected")
 
 
 # --- GetParticipantInput --------------------------------------------------------------------------
 
 
-def get_participant_input(run: Run, action: Action) -> Outcome:
-    run.say(prompt_text(run, action))
+def get_participant_input(ctx: BlockContext, action: Action) -> Outcome:
+    if ctx.contact.channel == "TASK":
+        return ctx.fail(action, "NoMatchingError", "a TASK contact has no participant to ask")
+    ctx.say(prompt_text(ctx, action))
     timeout = seconds(action.param("InputTimeLimitSeconds"), DEFAULT_INPUT_SECONDS)
     if timeout is None:
-        return run.fail(action, "NoMatchingError", "InputTimeLimitSeconds is not a number > 0")
+        return ctx.fail(action, "NoMatchingError", "InputTimeLimitSeconds is not a number > 0")
     if action.param("StoreInput") == "True":
-        return _store_input(run, action, timeout)
-    return _menu_choice(run, action, timeout)
+        return _store_input(ctx, action, timeout)
+    return _menu_choice(ctx, action, timeout)
 
 
-def _keys(run: Run, request: InputRequest, *, menu: bool) -> str | None:
+def _keys(ctx: BlockContext, request: InputRequest, *, menu: bool) -> str | None:
     """The keys pressed; None when the time limit passed without any."""
-    answer = run.listen(request, menu=menu)
+    answer = ctx.listen(request, menu=menu)
     if isinstance(answer, Speech):  # without Lex, a voice block hears keys only
-        run.clock.advance(request.timeout_seconds)
+        ctx.clock.advance(request.timeout_seconds)
     return answer.value if isinstance(answer, Digits) and answer.value else None
 
 
-def _menu_choice(run: Run, action: Action, timeout: float) -> Outcome:
+def _menu_choice(ctx: BlockContext, action: Action, timeout: float) -> Outcome:
     """A menu: the result is the one key pressed, matched against Equals conditions."""
-    keys = _keys(run, InputRequest("dtmf", timeout, max_digits=1), menu=True)
-    log_block(run, action, Results=keys[0] if keys else "Timeout")
+    keys = _keys(ctx, InputRequest("dtmf", timeout, max_digits=1), menu=True)
+    log_block(ctx, action, Results=keys[0] if keys else "Timeout")
     return error("InputTimeLimitExceeded") if keys is None else result(keys[0])
 
 
@@ -104,7 +106,7 @@ def _submapping(parent: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _store_input(run: Run, action: Action, timeout: float) -> Outcome:
+def _store_input(ctx: BlockContext, action: Action, timeout: float) -> Outcome:
     """Store customer input: the digits go to $.StoredCustomerInput, never into the record."""
     validation = action.mapping("InputValidation")
     custom = _submapping(validation, "CustomValidation")
@@ -118,11 +120,11 @@ def _store_input(run: Run, action: Action, timeout: float) -> Outcome:
         terminator=terminator,
         encrypted=bool(action.mapping("InputEncryption")),
     )
-    keys = _keys(run, request, menu=False)
+    keys = _keys(ctx, request, menu=False)
     if keys is None:
         # Connect takes the success branch on a timeout and stores the word "Timeout"
         # (admin guide, "Store customer input").
-        run.contact.stored_customer_input = "Timeout"
+        ctx.contact.stored_customer_input = "Timeout"
         return NEXT
     digits = _entered(keys, terminator, max_length)
     if phone:
@@ -137,9 +139,9 @@ def _store_input(run: Run, action: Action, timeout: float) -> Outcome:
         try:
             digits = encrypt_stored_input(digits, encryption)
         except InputEncryptionError as unusable:
-            return run.fail(action, "NoMatchingError", str(unusable))
-    run.contact.stored_customer_input = digits
-    log_block(run, action, Results=digits)  # what Connect stored (ciphertext when encrypted)
+            return ctx.fail(action, "NoMatchingError", str(unusable))
+    ctx.contact.stored_customer_input = digits
+    log_block(ctx, action, Results=digits)  # what Connect stored (ciphertext when encrypted)
     return NEXT
 
 
@@ -164,7 +166,7 @@ def _lex_seconds(session: Mapping[str, str]) -> float:
 
 
 def _ask_bot(
-    run: Run, bot: LexBot, alias: str, answer: Digits | Speech, session: dict[str, str]
+    ctx: BlockContext, bot: LexBot, alias: str, answer: Digits | Speech, session: dict[str, str]
 ) -> LexTurn:
     mode: Literal["Speech", "DTMF"] = "Speech"
     text = answer.text if isinstance(answer, Speech) else answer.value.rstrip("#")
@@ -172,56 +174,125 @@ def _ask_bot(
         mode = "DTMF"
     try:
         # Connect uses the contact id as the Lex session id.
-        return bot.recognize_text(alias, run.contact.contact_id, text, session, mode)
+        return bot.recognize_text(alias, ctx.contact.contact_id, text, session, mode)
     except Exception as exc:
         raise _BotFailed(f"the Lex bot {alias} failed: {type(exc).__name__}: {exc}") from exc
 
 
-def _converse(run: Run, bot: LexBot, alias: str, session: dict[str, str], opening: str) -> LexTurn:
+def _converse(
+    ctx: BlockContext, bot: LexBot, alias: str, session: dict[str, str], opening: str
+) -> LexTurn:
     """Caller and bot take turns until the bot closes the dialog or the intent is decided."""
     request = InputRequest("speech", _lex_seconds(session))
     last_said = [opening] if opening.strip() else []
     silences = 0
     for _ in range(LEX_TURN_LIMIT):
-        answer = run.listen(request)
+        answer = ctx.listen(request)
         if isinstance(answer, Silence):
             silences += 1
             if silences == 2:
                 raise _CallerSilent
             for message in last_said:  # Lex prompts again after the first silence
-                run.say(message, kind="bot")
+                ctx.say(message, kind="bot")
             continue
         silences = 0
-        turn = _ask_bot(run, bot, alias, answer, session)
+        turn = _ask_bot(ctx, bot, alias, answer, session)
         session = dict(turn.session_attributes) or session
         for message in turn.messages:
-            run.say(message, kind="bot")
+            ctx.say(message, kind="bot")
         last_said = turn.messages or last_said
         if turn.finished:
             return turn
     raise FlowStop(f"the Lex conversation with {alias} went on for {LEX_TURN_LIMIT} turns")
 
 
-def connect_participant_with_lex_bot(run: Run, action: Action) -> Outcome:
+def connect_participant_with_lex_bot(ctx: BlockContext, action: Action) -> Outcome:
     """The result is the intent name; $.Lex.* holds the intent, slots and session attributes."""
-    alias = resolve_value(str(action.mapping("LexV2Bot").get("AliasArn") or ""), run.contact)
+    written = str(action.mapping("LexV2Bot").get("AliasArn") or "")
+    alias = resolve_value(written, ctx.contact)
     if not alias:
-        raise FlowStop(f"{run.where(action)}: no LexV2Bot.AliasArn (Lex V1 bots are not simulated)")
-    if run.lex is None:
-        raise FlowStop(f"{run.where(action)}: the call reached a Lex block but has no Lex bot")
-    session = resolve_map(action.mapping("LexSessionAttributes"), run.contact)
-    opening = prompt_text(run, action)
-    run.say(opening)
+        # A dynamic alias ($.Attributes.bot, $.External.alias) that resolved to nothing, or a
+        # Lex V1 bot (LexBot{Name, Region}): Connect takes the error branch; so does this.
+        reason = (
+            f"the Lex bot alias {written!r} resolved to nothing"
+            if written
+            else ("no LexV2Bot.AliasArn (Lex V1 bots are not simulated)")
+        )
+        return ctx.fail(action, "NoMatchingError", reason)
+    if ctx.lex is None or not ctx.lex.knows(alias):
+        ctx.stand_in(f"unknown Lex bot {alias} (not ours: the Lex block takes its error branch)")
+        return ctx.fail(action, "NoMatchingError", f"no Lex bot here answers for {alias}")
+    session = resolve_map(action.mapping("LexSessionAttributes"), ctx.contact)
+    opening = prompt_text(ctx, action)
+    ctx.say(opening)
     try:
-        turn = _converse(run, run.lex, alias, session, opening)
+        turn = _converse(ctx, ctx.lex, alias, session, opening)
     except _CallerSilent:
         return error("InputTimeLimitExceeded")
     except _BotFailed as failed:
-        return run.fail(action, "NoMatchingError", str(failed))
-    run.contact.lex = LexState(
+        return ctx.fail(action, "NoMatchingError", str(failed))
+    ctx.contact.lex = LexState(
         intent_name=turn.intent_name,
         slots=dict(turn.slots),
         session_attributes=dict(turn.session_attributes) or session,
+        intent_confidence=turn.intent_confidence,
+        sentiment=dict(turn.sentiment),
     )
-    run.note("lex", f"intent {turn.intent_name} ({turn.intent_state})")
+    ctx.note("lex", f"intent {turn.intent_name} ({turn.intent_state})")
     return result(turn.intent_name or "")
+
+
+# --- MessageParticipantIteratively ----------------------------------------------------------------
+
+#: How long one pass of a loop of prompts lasts when its messages are recordings or hold music
+#: (a local assumption: the audio's real length is unknown offline).
+PASS_SECONDS = 30.0
+#: Nothing interrupts a loop of prompts played to nobody; stop it as the step budget would.
+PASS_LIMIT = 500
+
+
+def _message_text(ctx: BlockContext, message: Mapping[str, Any]) -> str:
+    if "Text" in message:
+        return render_text(str(message["Text"]), ctx.contact)
+    if "SSML" in message:
+        return strip_ssml(render_text(str(message["SSML"]), ctx.contact))
+    if "PromptId" in message:
+        return f"[prompt {resolve_value(str(message['PromptId']), ctx.contact)}]"
+    media = message.get("Media")
+    return f"[audio {media.get('Uri', '')}]" if isinstance(media, dict) else ""
+
+
+def message_participant_iteratively(ctx: BlockContext, action: Action) -> Outcome:
+    """Loop prompts: plays ``Messages`` again and again until interrupted. With
+    InterruptFrequencySeconds the result MessagesInterrupted comes every that many seconds; in a
+    customer-queue or hold flow an agent answering interrupts it; otherwise it plays until the
+    caller hangs up (the call then ends as a hangup)."""
+    raw = action.parameters.get("Messages")
+    messages = [m for m in raw if isinstance(m, dict)] if isinstance(raw, list) else []
+    if not messages:
+        return ctx.fail(action, "NoMatchingError", "Messages must list at least one message")
+    interrupt = seconds(action.param("InterruptFrequencySeconds"), 0.0)
+    if interrupt is None:
+        return ctx.fail(action, "NoMatchingError", "InterruptFrequencySeconds is not a number > 0")
+    played = 0.0
+    for _ in range(PASS_LIMIT):
+        for message in messages:
+            ctx.say(_message_text(ctx, message))
+        step = min(PASS_SECONDS, interrupt - played) if interrupt else PASS_SECONDS
+        _stay_on_the_line(ctx, step)
+        if ctx.agent_answered():
+            raise AgentAnswered
+        played += step
+        if interrupt and played >= interrupt:
+            return result("MessagesInterrupted")
+    raise FlowStop(f"{ctx.where(action)}: the prompts looped {PASS_LIMIT} times uninterrupted")
+
+
+def _stay_on_the_line(ctx: BlockContext, pass_seconds: float) -> None:
+    """The caller listens for one pass; keys pressed do not interrupt a loop of prompts."""
+    if ctx.contact.channel != "VOICE":
+        ctx.clock.advance(pass_seconds)
+        return
+    answer = ctx.listen(InputRequest("dtmf", pass_seconds))
+    if not isinstance(answer, Silence):
+        ctx.clock.advance(pass_seconds)

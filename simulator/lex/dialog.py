@@ -328,6 +328,7 @@ class DialogTurn:
             if intent
             else {},
             session_attributes=dict(self.session.attributes),
+            intent_confidence=self.interpretations[0].confidence if self.interpretations else None,
         )
 
 

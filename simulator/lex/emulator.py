@@ -83,6 +83,13 @@ class LexEmulator:
         )
         return turn.run()
 
+    def knows(self, bot_alias_arn: str) -> bool:
+        try:
+            self.bot_for(bot_alias_arn)
+        except UnknownBotError:
+            return False
+        return True
+
     def session(self, bot_alias_arn: str, session_id: str) -> Session | None:
         """The dialog state Lex keeps for a session (for tests and the agent dashboard)."""
         return self._sessions.get((self.bot_for(bot_alias_arn).name, session_id))
@@ -92,8 +99,8 @@ class LexEmulator:
         if name is None:
             named = [bot for bot in self.bots if bot.lower() in alias_ref.lower()]
             name = named[0] if len(named) == 1 else None
-        if name is None and len(self.bots) == 1:
-            name = next(iter(self.bots))
+        if name is None and len(self.bots) == 1 and not _ALIAS_ARN.match(alias_ref):
+            name = next(iter(self.bots))  # a placeholder or name: the one bot there is
         if name not in self.bots:
             raise UnknownBotError(f"no bot in lex_bots/ for alias {alias_ref!r}")
         return self.bots[name]

@@ -49,6 +49,11 @@ class Settings:
     #: JSON: opening hours and holidays per queue, slot capacity, days ahead, retries
     #: (ivr.callbacks.scheduling.parse_policy); empty: Mon-Fri 08:00-18:00 in the center's zone.
     callback_policy: str = ""
+    #: Parameter Store parameter holding that JSON (operators change it without a deploy); when
+    #: set it wins over ``callback_policy``. Read through Powertools parameters, cached for
+    #: ``parameter_max_age`` seconds.
+    callback_policy_parameter: str = ""
+    parameter_max_age: int = 300
     #: Which OutboundDialer places scheduled callbacks: "connect" (StartOutboundVoiceContact)
     #: or "local" (the local contact center records the call).
     dialer: str = "connect"
@@ -90,6 +95,15 @@ class Settings:
     #: The Cognito group of supervisors, and the ID-token claim holding the Connect user id.
     supervisor_group: str = "supervisors"
     connect_user_attribute: str = "custom:connect_user_id"
+    # --- customer data from the system of record (issue 18) ---
+    #: SQS dead-letter queue for files and change records that cannot be imported.
+    import_dlq_url: str = ""
+    #: SNS topic that tells the support team a file failed.
+    import_alerts_topic_arn: str = ""
+    #: The Step Functions Distributed Map that loads files too large for one invocation, and
+    #: the size (bytes) from which a CSV file goes to it.
+    import_state_machine_arn: str = ""
+    import_map_threshold_bytes: int = 50_000_000
 
 
 @cache
@@ -114,6 +128,8 @@ def settings() -> Settings:
         payment_processor=env.get("PAYMENT_PROCESSOR", "sandbox").lower(),
         input_decryption_key_secret_id=env.get("INPUT_DECRYPTION_KEY_SECRET_ID", ""),
         callback_policy=env.get("CALLBACK_POLICY", ""),
+        callback_policy_parameter=env.get("CALLBACK_POLICY_PARAMETER", ""),
+        parameter_max_age=int(env.get("PARAMETER_MAX_AGE_SECONDS", "300")),
         dialer=env.get("DIALER", "connect").lower(),
         connect_instance_id=env.get("CONNECT_INSTANCE_ID", ""),
         callback_outbound_flow_id=env.get("CALLBACK_OUTBOUND_FLOW_ID", ""),
@@ -134,4 +150,8 @@ def settings() -> Settings:
         agent_contact_window_minutes=max(0, int(env.get("AGENT_CONTACT_WINDOW_MINUTES", "30"))),
         supervisor_group=env.get("SUPERVISOR_GROUP", "supervisors"),
         connect_user_attribute=env.get("CONNECT_USER_ATTRIBUTE", "custom:connect_user_id"),
+        import_dlq_url=env.get("IMPORT_DLQ_URL", ""),
+        import_alerts_topic_arn=env.get("IMPORT_ALERTS_TOPIC_ARN", ""),
+        import_state_machine_arn=env.get("IMPORT_STATE_MACHINE_ARN", ""),
+        import_map_threshold_bytes=int(env.get("IMPORT_MAP_THRESHOLD_BYTES", "50000000")),
     )

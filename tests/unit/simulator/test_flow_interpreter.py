@@ -91,9 +91,13 @@ class FakeRuntime:
 class ScriptedLex:
     """A bot that answers each caller turn with the next scripted LexTurn."""
 
-    def __init__(self, *turns: LexTurn | Exception) -> None:
+    def __init__(self, *turns: LexTurn | Exception, alias_prefix: str = "") -> None:
+        self.alias_prefix = alias_prefix
         self.turns = list(turns)
         self.calls: list[tuple[str, str, str, dict[str, str], str]] = []
+
+    def knows(self, bot_alias_arn: str) -> bool:
+        return bot_alias_arn.startswith(self.alias_prefix)
 
     def recognize_text(
         self,
@@ -104,6 +108,8 @@ class ScriptedLex:
         input_mode: Literal["Speech", "DTMF", "Text"] = "Speech",
     ) -> LexTurn:
         self.calls.append((bot_alias_arn, session_id, text, dict(session_attributes), input_mode))
+        if not self.knows(bot_alias_arn):
+            raise LookupError(bot_alias_arn)
         turn = self.turns.pop(0)
         if isinstance(turn, Exception):
             raise turn
@@ -1061,11 +1067,11 @@ def test_logging_recording_voice_and_streaming_are_kept_on_the_contact() -> None
 
 
 def test_unsupported_action_type_stops_the_call_naming_type_and_block() -> None:
-    flow = flow_json(action("cases", "CreateCase", next_action="bye"))
+    flow = flow_json(action("cases", "SendCarrierPigeon", next_action="bye"))
     record = call(flow)
     assert record.ended == "error"
     assert record.errors == [
-        "unsupported action type 'CreateCase' at main:cases: "
+        "unsupported action type 'SendCarrierPigeon' at main:cases: "
         "the local contact center cannot run this block"
     ]
 

@@ -146,10 +146,12 @@ def test_unknown_action_type_is_reported() -> None:
     assert "main: greet: unknown or unsupported action type 'PlayPrompt'" in messages(flow)
 
 
-def test_missing_error_branch_is_reported() -> None:
+def test_unwired_optional_error_branch_is_a_warning_not_an_error() -> None:
     flow = good_flow()
     find(flow, "lookup")["Transitions"]["Errors"] = []
-    assert messages(flow) == ["main: lookup: has no NoMatchingError error branch"]
+    (problem,) = lint(flow)
+    assert str(problem) == "main: lookup: has no NoMatchingError error branch (warning)"
+    assert not problem.is_error
 
 
 def test_menu_without_timeout_branch_is_reported() -> None:
@@ -284,10 +286,18 @@ def test_lint_paths_reports_a_file_that_is_not_json(tmp_path: Path) -> None:
 
 def test_main_prints_problems_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     flow = good_flow()
-    find(flow, "lookup")["Transitions"]["Errors"] = []
+    errors = find(flow, "menu")["Transitions"]["Errors"]
+    errors[:] = [e for e in errors if e["ErrorType"] != "InputTimeLimitExceeded"]
     (tmp_path / "main.json").write_text(json.dumps(flow))
     assert main([str(tmp_path), "--flow", "PaymentsFlow"]) == 1
-    assert capsys.readouterr().out == "main: lookup: has no NoMatchingError error branch\n"
+    assert capsys.readouterr().out == "main: menu: has no InputTimeLimitExceeded error branch\n"
+
+
+def test_main_passes_a_flow_with_warnings_only(tmp_path: Path) -> None:
+    flow = good_flow()
+    find(flow, "lookup")["Transitions"]["Errors"] = []
+    (tmp_path / "main.json").write_text(json.dumps(flow))
+    assert main([str(tmp_path), "--flow", "PaymentsFlow"]) == 0
 
 
 def test_main_passes_a_clean_directory(tmp_path: Path) -> None:
@@ -295,3 +305,62 @@ def test_main_passes_a_clean_directory(tmp_path: Path) -> None:
     assert (
         main([str(tmp_path), "--function", "CallerLookupFunction", "--flow", "PaymentsFlow"]) == 0
     )
+
+
+def test_lambda_time_limit_outside_one_to_eight_seconds_is_reported() -> None:
+    flow = good_flow()
+    find(flow, "lookup")["Parameters"]["InvocationTimeLimitSeconds"] = "9"
+    assert messages(flow) == [
+        "main: lookup: InvocationTimeLimitSeconds must be a whole number from 1 to 8"
+    ]
+    find(flow, "lookup")["Parameters"]["InvocationTimeLimitSeconds"] = "$.Attributes.limit"
+    assert messages(flow) == ["main: lookup: InvocationTimeLimitSeconds must be set statically"]
+
+
+def test_identifier_with_a_character_connect_forbids_is_reported() -> None:
+    flow = good_flow()
+    find(flow, "bye")["Identifier"] = "bye:now"
+    for action in flow["Actions"]:
+        for branch in action["Transitions"].get("Errors", []):
+            branch["NextAction"] = (
+                "bye:now" if branch["NextAction"] == "bye" else branch["NextAction"]
+            )
+        if action["Transitions"].get("NextAction") == "bye":
+            action["Transitions"]["NextAction"] = "bye:now"
+    assert messages(flow) == ["main: bye:now: Identifier has characters Connect forbids: :"]
+
+
+def test_reserved_identifier_is_reported() -> None:
+    flow = good_flow()
+    flow["Actions"].append({**copy.deepcopy(find(flow, "bye")), "Identifier": "constructor"})
+    assert "main: constructor: Identifier is a name Connect forbids" in messages(flow)
+
+
+def test_a_one_digit_stored_answer_is_not_card_data() -> None:
+    flow = good_flow()
+    find(flow, "menu").update(
+        Parameters={
+            "Text": "Rate us from 1 to 5.",
+            "StoreInput": "True",
+            "InputValidation": {"CustomValidation": {"MaximumLength": "1"}},
+        },
+        Transitions={
+            "NextAction": "transfer",
+            "Errors": [{"ErrorType": "NoMatchingError", "NextAction": "bye"}],
+        },
+    )
+    assert lint(flow) == []
+
+
+def test_a_loop_of_prompts_needs_no_next_action() -> None:
+    flow = good_flow()
+    find(flow, "greet")["Transitions"]["NextAction"] = "hold"
+    flow["Actions"].append(
+        {
+            "Identifier": "hold",
+            "Type": "MessageParticipantIteratively",
+            "Parameters": {"Messages": [{"Text": "Please hold."}]},
+            "Transitions": {},
+        }
+    )
+    assert [str(p) for p in lint(flow) if p.action == "hold"] == []

@@ -62,7 +62,9 @@ class DynamoCallerStore:
                 item = CustomerItem.get(phone)
             except CustomerItem.DoesNotExist:
                 return None
-        return customer_from_item(item)
+        # A customer the system of record deleted leaves a tombstone (ivr.adapters.dynamodb.
+        # customer_import): for the IVR there is no such customer.
+        return None if item.deleted_at is not None else customer_from_item(item)
 
     def find_by_account(self, account_number: str) -> Customer | None:
         with translated("find customer by account"):

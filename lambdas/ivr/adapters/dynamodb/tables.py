@@ -120,6 +120,12 @@ class CustomerItem(Model):
     postal_code_hash = UnicodeAttribute(null=True)
     open_transaction = OpenTransactionAttribute(null=True)
     pending_callback = PendingCallbackAttribute(null=True)
+    # Written by the system of record's imports and change events (ivr.customers): the source
+    # time of the last change applied, which orders every later write, and a deletion's
+    # tombstone with the TTL that removes it.
+    source_updated_at = UnicodeAttribute(null=True)
+    deleted_at = UnicodeAttribute(null=True)
+    purge_at = TTLAttribute(null=True)
 
     by_account = AccountIndex()
 

@@ -1,0 +1,1 @@
+"""Customer data from the system of record: validated rows, file imports and change events."""

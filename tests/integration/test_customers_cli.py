@@ -1,0 +1,180 @@
+"""``ivr customers`` against a running local stack (moto's HTTP server), as operators use it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator.paths import ROOT
+
+DATA = Path(__file__).parent.parent / "data" / "customers"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+#: A local stack as `make run` starts it (the template's tables and secrets, the sample data),
+#: in its own process: moto's server keeps its state per process.
+_STACK = (
+    "import sys\n"
+    "from simulator.paths import use_lambda_path\n"
+    "use_lambda_path()\n"
+    "from simulator.local_stack import start_local_stack\n"
+    "server = start_local_stack(int(sys.argv[1]), quiet_lambdas=True)\n"
+    "print('ready', flush=True)\n"
+    "sys.stdin.read()\n"
+    "server.stop()\n"
+)
+
+
+@pytest.fixture(scope="module")
+def stack_port() -> Iterator[int]:
+    """One stack for the module (starting one takes seconds); each test uses its own numbers."""
+    port = _free_port()
+    stack = subprocess.Popen(
+        [sys.executable, "-c", _STACK, str(port)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert stack.stdout is not None and stack.stdin is not None
+    try:
+        while (line := stack.stdout.readline()) and line.strip() != "ready":
+            pass
+        assert line.strip() == "ready", "the local stack did not start"
+        yield port
+    finally:
+        stack.stdin.close()
+        try:
+            stack.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+
+
+def ivr(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", "customers", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_import_show_unlock_and_delete_a_customer(stack_port: int) -> None:
+    port = str(stack_port)
+    loaded = ivr("import", str(DATA / "good.csv"), "--port", port)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "3 rows read" in loaded.stdout and "3 new" in loaded.stdout
+
+    shown = ivr("show", "(312) 555-0150", "--port", port)
+    assert shown.returncode == 0, shown.stderr
+    assert "Maria Lopez" in shown.stdout and "$1250.75" in shown.stdout
+    assert "keypad answers  on file" in shown.stdout
+    for secret in ("2468", "60614", "salt", "hash"):
+        assert secret not in shown.stdout
+
+    assert ivr("unlock", "+13125550150", "--port", port).stdout.startswith("keypad unlocked")
+    deleted = ivr("delete", "+13125550150", "--port", port)
+    assert deleted.returncode == 0 and "payment history kept" in deleted.stdout
+    gone = ivr("show", "+13125550150", "--port", port)
+    assert gone.returncode == 1
+    assert gone.stderr.strip() == "ivr customers: no customer with the number +13125550150"
+
+
+def test_rejected_rows_still_exit_zero_and_the_report_is_written(
+    stack_port: int, tmp_path: Path
+) -> None:
+    source = tmp_path / "mixed.csv"
+    source.write_bytes((DATA / "mixed.csv").read_bytes())
+
+    result = ivr("import", str(source), "--port", str(stack_port))
+
+    assert result.returncode == 0, result.stderr
+    assert "6 rejected" in result.stdout
+    assert (tmp_path / "mixed.csv.rejected.csv").read_text().count("\n") == 7
+
+
+def test_a_dry_run_writes_nothing(stack_port: int, tmp_path: Path) -> None:
+    port = str(stack_port)
+    source = tmp_path / "one.csv"
+    source.write_text("phone,name,balance\n+13125550153,Dee Rao,12.00\n")
+    result = ivr("import", str(source), "--dry-run", "--port", port)
+
+    assert result.returncode == 0 and "1 new" in result.stdout and "would be" in result.stdout
+    assert ivr("show", "+13125550153", "--port", port).returncode == 1
+
+
+def test_an_unreadable_file_fails_with_one_line(stack_port: int) -> None:
+    result = ivr("import", str(DATA / "no_phone_column.csv"), "--port", str(stack_port))
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"ivr customers: cannot import {DATA / 'no_phone_column.csv'}: the header has no phone, "
+        "name column"
+    )
+
+
+def test_without_a_stack_the_command_says_how_to_start_one() -> None:
+    started = time.monotonic()
+    result = ivr("show", "+13125550150", "--port", str(_free_port()))
+
+    assert result.returncode == 1 and time.monotonic() - started < 10
+    assert "start it with `make run`" in result.stderr and "Traceback" not in result.stderr
+
+
+def _fictional_numbers() -> Iterator[str]:
+    """Every valid fictional number there is: 555-0100..0199 in each North American area code
+    phonenumbers accepts (45,100), and Ofcom's drama ranges (1,000 each)."""
+    import phonenumbers
+
+    for area in range(200, 1000):
+        if phonenumbers.is_valid_number(phonenumbers.parse(f"+1{area}5550142")):
+            yield from (f"+1{area}55501{n:02d}" for n in range(100))
+    for prefix in ("20 7946 0", "113 496 0", "114 496 0", "116 496 0", "117 496 0", "118 496 0"):
+        yield from (f"+44 {prefix}{n:03d}" for n in range(1000))
+
+
+#: Rows of the large-file test: 100,000 with IVR_FULL_IMPORT=1 (about three minutes on two
+#: busy cores, moto's server being the slow part); `make bench` imports 100,000 every run.
+LARGE_FILE_ROWS = 100_000 if os.environ.get("IVR_FULL_IMPORT") else 5_000
+
+
+def test_a_large_file_imports_with_progress(stack_port: int, tmp_path: Path) -> None:
+    """A large, messy file: valid fictional numbers for about half of it (51,100 exist), the rest
+    a number no network has (area code 999), which the report lists."""
+    source = tmp_path / "customers.csv"
+    rows = LARGE_FILE_ROWS
+    # Not the area codes the sample data and the other tests here use.
+    numbers = [n for n in _fictional_numbers() if n[:5] not in {"+1202", "+1312", "+4420"}]
+    numbers = numbers[: rows // 2]
+    with source.open("w") as out:
+        out.write("phone,name,balance,timezone,national_id_last4\n")
+        for n in range(rows):
+            phone = numbers[n] if n < len(numbers) else f"+1999555{n % 10000:04d}"
+            out.write(
+                f"{phone},Customer {n},{n % 997}.{n % 100:02d},America/Chicago,{n % 10000:04d}\n"
+            )
+
+    result = ivr("import", str(source), "--port", str(stack_port))
+
+    loaded = len(numbers)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"{rows} rows read" in result.stdout, result.stdout
+    assert f"{loaded} new" in result.stdout and f"{rows - loaded} rejected" in result.stdout
+    assert "rows/s" in result.stdout
+    assert "customers.csv" in result.stderr and "B/s" in result.stderr  # tqdm's progress line
