@@ -71,7 +71,7 @@ def _free_port() -> int:
 class ContactCenter:
     url: str
     process: subprocess.Popen[str]
-    aws_port: int = 0  # the embedded AWS (`ivr callbacks sweep --port` reaches its tables)
+    dynamodb_port: int = 0
 
     def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(
@@ -123,7 +123,7 @@ def _drain(process: subprocess.Popen[str]) -> None:
 @pytest.fixture(scope="module")
 def contact_center() -> Iterator[ContactCenter]:
     web_port = _free_port_pair()
-    aws_port = _free_port()
+    dynamodb_port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
         [
@@ -132,7 +132,7 @@ def contact_center() -> Iterator[ContactCenter]:
             "simulator",
             "run",
             "--port",
-            str(aws_port),
+            str(dynamodb_port),
             "--web-port",
             str(web_port),
             "--time-scale",
@@ -155,7 +155,7 @@ def contact_center() -> Iterator[ContactCenter]:
             break
     assert url, "the local contact center did not start"
     threading.Thread(target=_drain, args=(process,), daemon=True).start()
-    yield ContactCenter(url, process, aws_port)
+    yield ContactCenter(url, process, dynamodb_port)
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=20)

@@ -129,7 +129,7 @@ def sweep(center: ContactCenter, at: datetime) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     done = subprocess.run(
         [sys.executable, "-m", "simulator", "callbacks", "sweep", "--at", at.isoformat()]
-        + ["--port", str(center.aws_port)],
+        + ["--port", str(center.dynamodb_port)],
         cwd=ROOT,
         env=env,
         capture_output=True,
