@@ -57,6 +57,8 @@
   };
 
   function problem(answer) {
+    if (answer.status === 422 && answer.body.message) return answer.body.message;
+    if (answer.status === 409 && answer.body.error === "in_progress") return answer.body.message;
     return REFUSED[answer.status] || answer.body.message || "Please try again in a moment.";
   }
 

@@ -111,14 +111,16 @@ def on_contact(
     )
 
 
-def a_contact_handled_by(username: str | None, *, ended_at: datetime | None = None) -> str:
+def a_contact_handled_by(
+    username: str | None, *, ended_at: datetime | None = None, balance: str = "120.50"
+) -> str:
     """A contact of Ana's that ``username`` accepted from the local queue (and ended)."""
     from ivr import wiring
     from ivr.activity import ActivityEvent
     from simulator.seed import load_given
     from simulator.web.agent_api import record_agent_event
 
-    load_given({"customers": [{"phone": ANA, "name": "Ana Souza", "balance": "120.50"}]})
+    load_given({"customers": [{"phone": ANA, "name": "Ana Souza", "balance": balance}]})
     contact_id = str(uuid.uuid4())
     attributes = {"callerNumber": ANA, "authenticated": "true", "authMethod": "voice"}
     wiring.activity().append(
@@ -227,6 +229,12 @@ def test_a_new_link_sends_one_sms_per_key_and_gives_the_agent_the_pin(clock: Clo
     timeline = on_contact(CONTACT_ROUTES[0], contact_id, AGENT)[1]
     assert timeline["portal"] == {"status": "waiting", "amount": "$120.50"}
     assert "Payment of $120.50 pending on the portal" in timeline["whisper"]
+
+
+def test_no_link_for_nothing_to_pay(clock: Clock) -> None:
+    contact_id = a_contact_handled_by("agent", balance="0.00")
+    status, body = on_contact(CONTACT_ROUTES[2], contact_id, AGENT)
+    assert (status, body["error"]) == (422, "not_payable")
 
 
 def test_a_note_is_added_once_per_key_and_shows_on_the_timeline(clock: Clock) -> None:

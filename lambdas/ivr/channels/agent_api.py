@@ -33,6 +33,8 @@ from ivr.channels.api import (
 )
 from ivr.core.errors import ConflictError, IvrError, NotFoundError
 from ivr.core.observability import logger
+from ivr.payments.cards import InvalidAmountError
+from ivr.payments.checkout import StepInProgressError
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 #: The contact the agent's softphone holds when it is a later one of a transfer chain.
@@ -111,6 +113,16 @@ def register_agent_errors(app: APIGatewayRestResolver, api_name: str) -> None:
     @app.exception_handler([InvalidActionError, InvalidCursorError])  # type: ignore[untyped-decorator]
     def invalid(error: IvrError) -> Response[Any]:
         return json_response(400, {"error": "bad_request", "message": str(error)})
+
+    @app.exception_handler(InvalidAmountError)  # type: ignore[untyped-decorator]
+    def not_payable(error: InvalidAmountError) -> Response[Any]:
+        message = "Nothing to pay by link: the amount is zero or above the limit."
+        return json_response(422, {"error": "not_payable", "message": message})
+
+    @app.exception_handler(StepInProgressError)  # type: ignore[untyped-decorator]
+    def in_progress(error: StepInProgressError) -> Response[Any]:
+        message = "The same action is still running; wait a moment."
+        return json_response(409, {"error": "in_progress", "message": message})
 
     @app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
     def unavailable(error: IvrError) -> Response[Any]:
