@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from simulator.delivery import deliver_queued_messages
 from simulator.web.apigw import HttpAnswer, Route, rest_proxy_event
 
 PREFIX = "/agent-api"
@@ -108,8 +109,6 @@ def serve_agent_api(request: AgentRequest) -> None:
     )
     request.send(request.server.invoke(route.function, event))
     if request.command == "POST":
-        from simulator.delivery import deliver_queued_messages
-
         deliver_queued_messages()  # what SQS and the sender do in AWS: the SMS reaches the phone
         center = request.server.center
         center.check_outbox()
