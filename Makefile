@@ -71,6 +71,7 @@ bench: venv ## Performance numbers, measured in one run (bench/*.py)
 	$(PY) bench/handlers.py
 	$(PY) bench/callback_sweep.py
 	$(PY) bench/customer_import.py
+	$(PY) bench/calls.py
 
 pr: test build
 

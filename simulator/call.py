@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from simulator.flow_check import flow_reference_name
 from simulator.flows import CallRecord, Contact, Event, FlowLibrary, VirtualClock, run_contact
-from simulator.flows.interpreter import CallListener
+from simulator.flows.interpreter import ActionObserver, CallListener
 from simulator.flows.services import LocalServices
 from simulator.lex import LexEmulator
 from simulator.paths import CONTACT_FLOWS, LEX_BOTS
-from simulator.ports import Caller
+from simulator.ports import Caller, ContactRuntime
 from simulator.runtime import LocalRuntime, QueueState
 from simulator.transcript import ActivityRecorder
 from simulator.voice import script_voice
@@ -34,6 +36,17 @@ def flow_library(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
     return library
 
 
+@cache
+def _library_as_of(directory: Path, stamp: tuple[float, ...]) -> FlowLibrary:
+    return flow_library(directory)
+
+
+def current_flows(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
+    """flow_library(), parsed again only when a flow file changed (a batch runs many calls)."""
+    stamp = tuple(path.stat().st_mtime for path in sorted(directory.glob("*.json")))
+    return _library_as_of(directory, stamp)
+
+
 @dataclass
 class CallSetup:
     caller_number: str | None
@@ -48,6 +61,8 @@ class CallSetup:
     agent_hold_seconds: float = 0.0
     #: The stand-ins' data (given.profiles, cases, views, third_party, outbound).
     services: LocalServices = field(default_factory=LocalServices)
+    #: Contact attributes the call starts with (a Connect test case's InitializationData).
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def place_call(
@@ -55,11 +70,15 @@ def place_call(
     caller: Caller,
     library: FlowLibrary | None = None,
     listener: CallListener | None = None,
+    observer: ActionObserver | None = None,
+    runtime_wrapper: Callable[[LocalRuntime, VirtualClock], ContactRuntime] | None = None,
 ) -> CallRecord:
     """Run one inbound call from start to end; the handlers talk to whatever AWS is configured.
 
     Each event also goes to the activity log (the agent's timeline, simulator/transcript.py) and
-    to ``listener`` (the web phone and the agent dashboard follow the call through it)."""
+    to ``listener`` (the web phone and the agent dashboard follow the call through it).
+    ``observer`` sees each block start and ``runtime_wrapper`` wraps the contact center's
+    services (a Connect test case observes blocks and overrides Lambdas and hours with them)."""
     clock = VirtualClock(setup.start)
     runtime = LocalRuntime(
         queue=setup.queue,
@@ -68,7 +87,11 @@ def place_call(
         faults=setup.faults,
     )
     lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
-    contact = Contact(customer_address=setup.caller_number, system_address=MAIN_NUMBER)
+    contact = Contact(
+        customer_address=setup.caller_number,
+        system_address=MAIN_NUMBER,
+        attributes=dict(setup.attributes),
+    )
     contact.hold_seconds = setup.agent_hold_seconds
 
     from ivr.core import clock as handler_clock  # the handlers see the call's virtual time
@@ -84,15 +107,16 @@ def place_call(
 
     with handler_clock.installed(clock.now):
         return run_contact(
-            library or flow_library(),
+            library or current_flows(),
             setup.entry_flow,
             contact,
             caller,
-            runtime,
+            runtime if runtime_wrapper is None else runtime_wrapper(runtime, clock),
             lex,
             clock,
             listener=tell,
             services=setup.services,
+            observer=observer,
         )
 
 

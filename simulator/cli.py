@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -116,7 +115,9 @@ def _cmd_call(args: argparse.Namespace) -> int:
     from simulator.local_stack import start_local_stack
 
     if args.scenario:
-        return _run_scenarios(args.scenario, as_json=args.json)
+        from simulator.testing.cli import run_scenarios
+
+        return run_scenarios(args)
     server = start_local_stack(args.port, quiet_lambdas=True)
     try:
         return interactive_call(args.caller, args.voice)
@@ -125,26 +126,6 @@ def _cmd_call(args: argparse.Namespace) -> int:
         return 0
     finally:
         server.stop()
-
-
-def _run_scenarios(paths: list[Path], *, as_json: bool) -> int:
-    from simulator.scenario import ScenarioError, run_file
-
-    failed = 0
-    for path in paths:
-        try:
-            result = run_file(path)
-        except ScenarioError as error:
-            print(f"{path}: {error}", file=sys.stderr)
-            return 2
-        failed += not result.passed
-        if as_json:
-            print(json.dumps(result.as_json()))
-            continue
-        print(f"{'PASS' if result.passed else 'FAIL'} {result.name} (ended {result.record.ended})")
-        for failure in result.failures:
-            print(f"  - {failure}")
-    return 1 if failed else 0
 
 
 def _cmd_flows_lint(args: argparse.Namespace) -> int:
@@ -201,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     call = commands.add_parser("call", help="a scripted (--scenario) or interactive (--from) call")
     call.add_argument("--scenario", type=Path, nargs="+", help="scenario YAML file(s)")
     call.add_argument("--json", action="store_true", help="print each call's record as JSON")
+    from simulator.testing.cli import add_call_options, add_tests_command
+
+    add_call_options(call)
     call.add_argument("--from", dest="caller", help="caller number for an interactive call")
     _voice_option(call)
     call.add_argument("--port", type=int, default=DEFAULT_PORT, help="embedded DynamoDB port")
@@ -233,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     from deploy.cli import add_commands
 
     add_commands(flow_commands)
+
+    add_tests_command(commands)
 
     render = commands.add_parser(
         "render", help="render contact_flows/ and lex_bots/ into template.yaml (deploy/render.py)"

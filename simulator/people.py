@@ -24,6 +24,7 @@ class ScriptedCaller:
     heard: list[str] = field(default_factory=list)  # everything, for `portal: {pin: spoken}`
     hold_left: float = 0.0  # seconds of a `hold:` step still to stay silent
     phone: str | None = None  # the caller's number, for `press: otp`
+    portal_page: tuple[str, str] | None = None  # the page a `portal:` step verified
 
     @classmethod
     def from_steps(cls, steps: list[dict[str, Any]]) -> ScriptedCaller:
@@ -66,10 +67,11 @@ class ScriptedCaller:
 
     def _use_portal(self, spec: dict[str, Any]) -> None:
         try:
-            visit = use_portal(spec, self.heard)
+            visit = use_portal(spec, self.heard, self.portal_page)
         except PortalStepError as problem:
             self.failures.append(f"step {self.step_number}: portal: {problem}")
             return
+        self.portal_page = visit.page or self.portal_page
         wanted = spec.get("expect_status")
         if wanted is not None and (not visit.answers or visit.answers[-1][1] != int(wanted)):
             got = [(what, status) for what, status, _ in visit.answers]

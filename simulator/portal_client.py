@@ -32,6 +32,9 @@ class PortalVisit:
     """What one ``portal:`` step saw: each API answer's status and body."""
 
     answers: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+    #: The page verified (session id, API token): a later step with ``continue: true`` goes on
+    #: from it without opening the link and entering the PIN again.
+    page: tuple[str, str] | None = None
 
 
 def api_event(
@@ -95,12 +98,17 @@ def spoken_pin(heard: list[str]) -> str:
     raise PortalStepError("the IVR never read out a PIN")
 
 
-def use_portal(step: dict[str, Any], heard: list[str]) -> PortalVisit:
-    """Do what a ``portal:`` step says; the answers are kept for the scenario's failures."""
-    from ivr import wiring
-    from ivr.payments.cards import parse_card
-
+def use_portal(
+    step: dict[str, Any], heard: list[str], page: tuple[str, str] | None = None
+) -> PortalVisit:
+    """Do what a ``portal:`` step says; the answers are kept for the scenario's failures.
+    With ``continue: true`` the step submits on ``page``, the one an earlier step verified."""
     visit = PortalVisit()
+    if step.get("continue"):
+        if page is None:
+            raise PortalStepError("continue: true, but no earlier portal step verified a page")
+        visit.page = page
+        return _submit(step, visit, *page)
     session_id, link_token = texted_link()
     pin = str(step.get("pin", "spoken"))
     pins = [spoken_pin(heard) if pin == "spoken" else pin]
@@ -114,6 +122,16 @@ def use_portal(step: dict[str, Any], heard: list[str]) -> PortalVisit:
         api_token = str(body.get("apiToken", ""))
     if not api_token:
         return visit
+    visit.page = (session_id, api_token)
+    return _submit(step, visit, session_id, api_token)
+
+
+def _submit(
+    step: dict[str, Any], visit: PortalVisit, session_id: str, api_token: str
+) -> PortalVisit:
+    from ivr import wiring
+    from ivr.payments.cards import parse_card
+
     payment: dict[str, Any] = {"name": "" if step.get("submit_incomplete") else step.get("name")}
     if not step.get("submit_incomplete") and step.get("card"):
         card = parse_card(

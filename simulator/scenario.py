@@ -1,14 +1,17 @@
 """Scripted calls: a YAML scenario (given / call / steps / expect) run against fresh local tables.
 
-The format is a public contract, documented in the README. Each scenario gets its own in-memory
-AWS (moto), its own tables built from template.yaml and its `given:` data; the call runs through
-the real flows and the real handlers.
+The format is a public contract, documented in the README. Each scenario gets empty tables built
+from template.yaml and its `given:` data — a new in-memory AWS (moto) by default, or a warm one's
+restored snapshot (simulator/testing/warm.py) — and the call runs through the real flows and the
+real handlers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +28,7 @@ from simulator.payment_expect import check_payment_expectations
 from simulator.people import ScriptedCaller
 from simulator.runtime import QueueState
 from simulator.seed import load_given
+from simulator.testing.state import stored_state
 
 _TOP_LEVEL = {"name", "description", "given", "call", "steps", "expect"}
 _VOICE = {
@@ -48,14 +52,18 @@ class ScenarioResult:
     record: CallRecord
     failures: list[str] = field(default_factory=list)
     outbox: list[dict[str, str]] = field(default_factory=list)
+    #: The stored transactions and callbacks when the call ended (simulator/testing/state.py).
+    state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
     def as_json(self) -> dict[str, Any]:
-        return {"scenario": self.name, "passed": self.passed, "failures": self.failures} | (
-            record_as_json(self.record, self.outbox)
+        return (
+            {"scenario": self.name, "passed": self.passed, "failures": self.failures}
+            | record_as_json(self.record, self.outbox)
+            | self.state
         )
 
 
@@ -123,16 +131,77 @@ def check_expectations(expect: dict[str, Any], record: CallRecord) -> list[str]:
     return failures
 
 
+@dataclass(frozen=True)
+class Seed:
+    """A scenario's ``given:`` data, stored at the start of its call."""
+
+    given: dict[str, Any]
+    now: datetime
+
+    def key(self) -> str:
+        """Names the seeded tables: a warm AWS keeps one snapshot per key."""
+        return json.dumps([self.given, self.now.isoformat()], sort_keys=True, default=str)
+
+    def __call__(self) -> None:
+        load_given(self.given, now=self.now)
+        seed_callbacks(self.given.get("callbacks"))
+
+
+#: The AWS a call runs in: a context with the tables ready and ``seed`` stored in them.
+Environment = Callable[[Seed], AbstractContextManager[None]]
+
+
 @contextmanager
-def fresh_aws() -> Iterator[None]:
-    """In-memory AWS with the template's tables and secrets, for one scenario."""
+def fresh_aws(seed: Seed | None = None) -> Iterator[None]:
+    """In-memory AWS with the template's tables and secrets (and ``seed``), for one scenario."""
     apply_environment(None)
     with in_memory_aws():
+        if seed is not None:
+            seed()
         yield
 
 
-def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
-    """Run a loaded scenario in fresh tables and check its expectations."""
+@contextmanager
+def callback_policy_of(call: dict[str, Any]) -> Iterator[None]:
+    """``call.callback_hours`` (the default queue's ``hours``, ``holidays``, ``timezone``) and
+    ``call.callback_policy`` (a whole CALLBACK_POLICY, as YAML) hold for this call only."""
+    hours, policy = call.get("callback_hours"), call.get("callback_policy")
+    if hours is None and policy is None:
+        yield
+        return
+    if not isinstance(hours or {}, dict) or not isinstance(policy or {}, dict):
+        raise ScenarioError("call.callback_hours and call.callback_policy are mappings")
+    spec = dict(policy or {})
+    if hours is not None:
+        queues = dict(spec.get("queues") or {})
+        queues["default"] = {**queues.get("default", {}), **hours}
+        spec["queues"] = queues
+    from ivr import wiring
+    from ivr.callbacks.scheduling import PolicyError
+    from ivr.core import settings
+
+    previous = os.environ.get("CALLBACK_POLICY")
+    os.environ["CALLBACK_POLICY"] = json.dumps(spec, default=str)
+    settings.settings.cache_clear()
+    try:
+        try:
+            wiring.callback_policy()
+        except PolicyError as wrong:
+            raise ScenarioError(f"call.callback_hours / callback_policy: {wrong}") from wrong
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CALLBACK_POLICY", None)
+        else:
+            os.environ["CALLBACK_POLICY"] = previous
+        settings.settings.cache_clear()
+
+
+def run_scenario(
+    scenario: dict[str, Any], environment: Environment | None = None
+) -> ScenarioResult:
+    """Run a loaded scenario in fresh tables and check its expectations. ``environment`` gives
+    the AWS it runs in (default: a new in-memory AWS; a batch worker restores a snapshot)."""
     setup = _setup(scenario["call"])
     try:
         setup.services = LocalServices.from_given(scenario.get("given") or {})
@@ -140,11 +209,12 @@ def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
         raise ScenarioError(str(bad)) from None
     caller = ScriptedCaller.from_steps(list(scenario.get("steps") or []))
     caller.phone = setup.caller_number
-    with fresh_aws():
+    with (
+        (environment or fresh_aws)(Seed(scenario.get("given") or {}, setup.start)),
+        callback_policy_of(scenario["call"]),
+    ):
         from ivr import wiring
 
-        load_given(scenario.get("given") or {}, now=setup.start)
-        seed_callbacks((scenario.get("given") or {}).get("callbacks"))
         record = place_call(setup, caller)
         outbox = [
             {"channel": m["channel"], "to": m["to"], "text": m["text"]}
@@ -154,11 +224,12 @@ def run_scenario(scenario: dict[str, Any]) -> ScenarioResult:
             scenario.get("expect") or {}, outbox, setup.caller_number
         )
         payment_failures += check_callback_expectations(scenario.get("expect") or {})
+        state = stored_state()
     caller.finish()
     failures = caller.failures + check_expectations(scenario.get("expect") or {}, record)
     failures += payment_failures
-    return ScenarioResult(str(scenario["name"]), record, failures, outbox)
+    return ScenarioResult(str(scenario["name"]), record, failures, outbox, state)
 
 
-def run_file(path: Path) -> ScenarioResult:
-    return run_scenario(load(path))
+def run_file(path: Path, environment: Environment | None = None) -> ScenarioResult:
+    return run_scenario(load(path), environment)

@@ -59,6 +59,14 @@ class CallListener(Protocol):
 BlockStarted = Callable[[str, Action, Contact], None]
 
 
+class ActionObserver(Protocol):
+    """Told as each block starts, before it runs (the Connect test runner's FlowActionStarted);
+    an Outcome answered instead of None is the block's outcome and the block does not run (a
+    test's override of a queue or a bot)."""
+
+    def __call__(self, run: Run, action: Action) -> Outcome | None: ...
+
+
 class _NobodyOnTheLine:
     """The listener of a disconnect flow: the caller has gone, so nothing is heard or pressed."""
 
@@ -105,6 +113,7 @@ class Run:
         listener: CallListener | None = None,
         services: LocalServices | None = None,
         on_block: BlockStarted | None = None,
+        observer: ActionObserver | None = None,
     ) -> None:
         self.library = library
         self.contact = contact
@@ -119,6 +128,7 @@ class Run:
         self.listener = listener
         self.services = services or LocalServices()
         self.on_block = on_block
+        self.observer = observer
         #: While a customer-queue flow runs: when an agent answers (the flow then stops).
         self.queue_deadline: datetime | None = None
 
@@ -348,7 +358,9 @@ class Run:
             )
         if self.on_block is not None:
             self.on_block(self.frame.flow.name, action, self.contact)
-        outcome = handler(self, action)
+        outcome = self.observer(self, action) if self.observer is not None else None
+        if outcome is None:
+            outcome = handler(self, action)
         self._note_unknown_paths(action)
         return self._FOLLOW[outcome.kind](self, action, outcome.value)
 
@@ -440,12 +452,23 @@ def run_contact(
     listener: CallListener | None = None,
     services: LocalServices | None = None,
     on_block: BlockStarted | None = None,
+    observer: ActionObserver | None = None,
 ) -> CallRecord:
     """Run ``contact`` from the start of ``flow_name`` until the call ends; never raises for
     anything a flow does (the record says ``ended == "error"`` and why). ``services`` are the
     stand-ins' data (Customer Profiles, Cases, Views, ...); ``on_block`` is told of each block
-    as it starts."""
+    as it starts; ``observer`` too, and may answer the block's outcome instead of running it."""
     run = Run(
-        library, contact, caller, runtime, lex, clock, step_budget, listener, services, on_block
+        library,
+        contact,
+        caller,
+        runtime,
+        lex,
+        clock,
+        step_budget,
+        listener,
+        services,
+        on_block,
+        observer,
     )
     return run.run(flow_name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import simulator.scenario as scenario_module
 from ivr.core.observability import luhn_valid
 from simulator.runtime import LocalRuntime
 from simulator.scenario import run_file
+from simulator.testing.warm import WarmAWS
 
 PAYMENT_SCENARIOS = sorted(
     p
@@ -63,9 +65,18 @@ def _scan_everything() -> list[dict[str, Any]]:
     return items + wiring.local_outbox().messages()
 
 
+@pytest.fixture(scope="module")
+def warm_aws() -> Iterator[WarmAWS]:
+    """One in-memory AWS for the module, its tables restored before each scenario; the activity
+    log is written as it happens, so the scan below sees every item a scenario stored."""
+    with WarmAWS(buffer_activity=False) as aws:
+        yield aws
+
+
 @pytest.mark.parametrize("path", PAYMENT_SCENARIOS, ids=[p.stem for p in PAYMENT_SCENARIOS])
 def test_payment_scenario_leaves_no_card_number_cvv_or_pin(
     path: Path,
+    warm_aws: WarmAWS,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
@@ -87,7 +98,7 @@ def test_payment_scenario_leaves_no_card_number_cvv_or_pin(
 
     monkeypatch.setattr(LocalRuntime, "invoke_lambda", recording)
     monkeypatch.setattr(scenario_module, "check_payment_expectations", scanning)
-    result = run_file(path)
+    result = run_file(path, warm_aws.fresh)
     assert result.passed, result.failures
 
     pins = {

@@ -1,0 +1,1 @@
+"""Amazon Connect's Testing language run locally, scenario export, and fast batches of calls."""

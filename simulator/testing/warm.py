@@ -1,0 +1,139 @@
+"""One in-memory AWS per process, built once; its tables restored from a snapshot before each call.
+
+Creating the template's tables (and a boto3 client for each service) costs about a second; a
+call costs a fraction of that. A worker therefore enters moto once, takes a deep copy of the
+empty tables, and before each call puts that copy back, empties the queues and forgets what
+lives in memory only (the local outbox and dialer, the sandbox processor, settings read from the
+environment, the callback policy), so each call still starts from the same empty contact center.
+The tables after a scenario's ``given:`` are kept too (one snapshot per distinct seed), so a
+batch that repeats a scenario restores them instead of storing the same customers again.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from functools import cache
+from typing import Any
+
+from simulator.local_aws import LOCAL_REGION, apply_environment, in_memory_aws
+from simulator.scenario import Seed
+
+#: Seeded snapshots a worker keeps (each a deep copy of the tables after a scenario's given:).
+SEEDED_SNAPSHOTS = 64
+
+
+def _backends() -> tuple[Any, Any]:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.sqs.models import sqs_backends
+
+    return (
+        dynamodb_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION],
+        sqs_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION],
+    )
+
+
+def forget_call_state() -> None:
+    """What one call leaves in memory (not in a table) that the next must not see."""
+    from ivr import wiring
+    from ivr.core import settings
+
+    for factory in (
+        wiring.local_outbox,
+        wiring.local_dialer,
+        wiring.dialer,
+        wiring.notifier,
+        wiring.sandbox_processor,
+        wiring.payment_processor,
+    ):
+        factory.cache_clear()
+    settings.settings.cache_clear()
+
+
+class BufferedActivityLog:
+    """The activity log, written when someone reads it. A batch has no one watching the agent's
+    timeline live, and the next call's restore drops whatever no handler read; a handler that
+    reads (the whisper, the timeline) first gets every event before it, in order."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.pending: list[Any] = []
+
+    def append(self, event: Any) -> None:
+        self.pending.append(event)
+
+    def for_contact(self, contact_id: str) -> list[Any]:
+        self.flush()
+        events: list[Any] = self.inner.for_contact(contact_id)
+        return events
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        for event in pending:
+            self.inner.append(event)
+
+
+class WarmAWS:
+    """``with WarmAWS() as aws: run_file(path, environment=aws.fresh)``."""
+
+    def __init__(self, *, buffer_activity: bool = True) -> None:
+        #: False keeps every activity-log write going to its table as it happens (a test that
+        #: scans every item, like the card-data check, needs them there).
+        self.buffer_activity = buffer_activity
+        self._stack = ExitStack()
+        self._tables: dict[str, Any] = {}
+        #: The tables as each seed left them, newest last (a batch repeats its scenarios).
+        self._seeded: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def __enter__(self) -> WarmAWS:
+        apply_environment(None)
+        self._stack.enter_context(in_memory_aws())
+        if self.buffer_activity:
+            self._stack.callback(self._install_activity_log())
+        dynamodb, _ = _backends()
+        self._tables = copy.deepcopy(dynamodb.tables)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _install_activity_log(self) -> Any:
+        """Put the buffered log in wiring.activity's place; answers how to take it out."""
+        from ivr import wiring
+
+        original = wiring.activity
+        self.activity = BufferedActivityLog(original())
+        wiring.activity = cache(lambda: self.activity)
+
+        def uninstall() -> None:
+            wiring.activity = original
+
+        return uninstall
+
+    def restore(self, seed: Seed | None = None) -> None:
+        """The empty tables with ``seed`` stored: from its snapshot when this seed ran before."""
+        if self.buffer_activity:
+            self.activity.pending.clear()
+        dynamodb, sqs = _backends()
+        key = seed.key() if seed is not None else ""
+        seeded = self._seeded.get(key)
+        dynamodb.tables = copy.deepcopy(self._tables if seeded is None else seeded)
+        for queue in sqs.queues.values():
+            # What PurgeQueue does, without its once-a-minute limit.
+            queue._messages = []
+            queue._pending_messages = set()
+        forget_call_state()
+        if seed is not None and seeded is None:
+            seed()
+            self._seeded[key] = copy.deepcopy(dynamodb.tables)
+            if len(self._seeded) > SEEDED_SNAPSHOTS:
+                self._seeded.popitem(last=False)
+
+    @contextmanager
+    def fresh(self, seed: Seed | None = None) -> Iterator[None]:
+        """The environment one call runs in (simulator.scenario.Environment)."""
+        self.restore(seed)
+        yield
