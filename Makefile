@@ -5,32 +5,73 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat lambdas/requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 DYNAMODB_PORT ?= 8765
 WEB_PORT ?= 8080
+# make run KEEP=1: keep the local tables (and outbox) from the last run instead of starting fresh.
+KEEP ?=
+# make call FROM=<number>: who calls in the terminal (default: the first sample customer).
+FROM ?=
+# The browser tests drive Debian's chromium; `make chromium` installs it with apt-get when missing.
+CHROMIUM ?= chromium
+APT_GET ?= $(if $(filter 0,$(shell id -u)),,sudo )apt-get
+# The SAM CLI lives in its own venv so its pins and the dev tools' never constrain each other.
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(shell cat requirements-sam.txt | cksum | cut -d' ' -f1)
+# One line per set-up phase, so two minutes of installing never look like a hang.
+STEP = @printf '==> %s\n'
 # The portal pages' npm dependencies (amazon-connect-streams, axe-core for the browser tests).
 PORTAL_STAMP := portal/node_modules/.installed-$(shell cat portal/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint type cfn pytest format bench build pr venv clean portal render
+.PHONY: run call test lint type cfn pytest format bench build pr venv clean portal render chromium sam
 
 run: venv portal ## Start the local contact center (DynamoDB, web phone, payment portal, agent dashboard)
-	$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT)
+	@$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT) $(if $(KEEP),--keep)
 
-test: venv portal lint type cfn pytest ## Everything CI checks
+call: venv ## A call in this terminal (uses a running `make run`, else starts its own stack)
+	@$(VENV)/bin/ivr call --from "$(or $(FROM),+13125550142)" --port $(DYNAMODB_PORT) \
+		--web-port $(WEB_PORT)
+
+test: venv portal chromium sam lint type cfn pytest ## Everything CI checks (installs what it needs)
 
 portal: $(PORTAL_STAMP) ## npm install, and copy the Connect softphone library into portal/vendor/
 
 $(PORTAL_STAMP): portal/package.json portal/package-lock.json
-	cd portal && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p portal/vendor
-	cp portal/node_modules/amazon-connect-streams/release/connect-streams-min.js portal/vendor/
-	touch $@
+	$(STEP) "[set-up] portal: npm ci (the softphone library, axe-core)"
+	@cd portal && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p portal/vendor
+	@cp portal/node_modules/amazon-connect-streams/release/connect-streams-min.js portal/vendor/
+	@touch $@
 
 venv: $(STAMP)
 
 $(STAMP):
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
-	rm -f $(VENV)/.installed-*
-	touch $@
+	$(STEP) "[set-up 1/2] $(VENV): a Python venv"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(STEP) "[set-up 2/2] $(VENV): the dev tools and handlers' dependencies (pip, about a minute)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar on \
+		-r requirements-dev.txt -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Debian's package, installed only when no chromium is on the PATH (never a downloaded browser).
+chromium: ## Debian's chromium for tests/browser (apt-get install when it is missing)
+	@if command -v $(CHROMIUM) >/dev/null 2>&1; then \
+		printf '==> [set-up] chromium: %s\n' "$$(command -v $(CHROMIUM))"; \
+	else \
+		printf '==> [set-up] chromium: not found, installing Debian'"'"'s package (apt-get)\n'; \
+		$(APT_GET) update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq \
+			chromium >/dev/null && \
+		printf '==> [set-up] chromium: %s\n' "$$(command -v $(CHROMIUM))"; \
+	fi
+
+sam: $(SAM_STAMP) ## The SAM CLI in .venv-sam (requirements-sam.txt), for tests/integration/test_sam_build.py
+
+$(SAM_STAMP): requirements-sam.txt
+	$(STEP) "[set-up] $(SAM_VENV): the SAM CLI (pip, about a minute)"
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	@rm -f $(SAM_VENV)/.installed-*
+	@touch $@
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -48,7 +89,7 @@ cfn:
 	$(PY) -m deploy.render --check
 
 pytest:
-	$(PY) -m pytest
+	SAM_CLI="$(CURDIR)/$(SAM_VENV)/bin/sam" SAM_CLI_TELEMETRY=0 $(PY) -m pytest
 
 build: venv ## Stage the shared Lambda artifact in build/artifact and import every handler from it
 	rm -rf build/artifact
@@ -76,4 +117,4 @@ bench: venv ## Performance numbers, measured in one run (bench/*.py)
 pr: test build
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build portal/node_modules portal/vendor
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache build portal/node_modules portal/vendor

@@ -105,7 +105,7 @@ _STACK = (
     "from simulator.paths import use_lambda_path\n"
     "use_lambda_path()\n"
     "from simulator.local_stack import start_local_stack\n"
-    "server = start_local_stack(int(sys.argv[1]), quiet_lambdas=True)\n"
+    "server = start_local_stack(int(sys.argv[1]))\n"
     "print('ready', flush=True)\n"
     "sys.stdin.read()\n"
     "server.stop()\n"

@@ -28,7 +28,15 @@ from ivr.payments.checkout import (
     payment_state,
     submit_portal_payment,
 )
-from ivr.payments.portal import PortalNotice, PortalSession, api_token, api_token_valid, verify_pin
+from ivr.payments.portal import (
+    MAX_PIN_ATTEMPTS,
+    PortalNotice,
+    PortalSession,
+    PortalSessionStatus,
+    api_token,
+    api_token_valid,
+    verify_pin,
+)
 
 app = APIGatewayRestResolver(
     cors=CORSConfig(
@@ -98,6 +106,21 @@ def _summary(session: PortalSession) -> dict[str, Any]:
     }
 
 
+def _note_wrong_pin(session_id: str) -> None:
+    """A refused PIN for the agent's timeline (the caller's answer stays the same for every
+    refusal): how many wrong PINs so far, or that the link is now locked."""
+    try:
+        session = wiring.portal_sessions().get(session_id) if len(session_id) <= 64 else None
+    except IvrError:
+        return  # the timeline is best effort
+    if session is None or not session.attempts:
+        return
+    if session.status is PortalSessionStatus.LOCKED:
+        _note(session, f"portal: link locked after {session.attempts} wrong PINs")
+    else:
+        _note(session, f"portal: wrong PIN ({session.attempts} of {MAX_PIN_ATTEMPTS})")
+
+
 @app.post("/sessions/<session_id>/verify")
 def verify(session_id: str) -> Response[Any]:
     body = _body()
@@ -110,6 +133,7 @@ def verify(session_id: str) -> Response[Any]:
         now=clock.now(),
     )
     if session is None:
+        _note_wrong_pin(session_id)
         return _refused()
     _note(session, "portal: PIN accepted, payment page opened")
     return json_response(

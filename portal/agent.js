@@ -247,17 +247,76 @@
     if (t.portal) fact(facts, "Portal", t.portal.amount + " - " + t.portal.status);
     t.recentPayments.forEach((p, i) => fact(facts, i === 0 ? "Recent payments" : "", payment(p)));
     if (t.pendingCallback) fact(facts, "Callback", t.pendingCallback.spoken);
+    showTranscript(t.events);
+    document.dispatchEvent(new CustomEvent("agent:contact", { detail: Object.assign({ via: viaContact }, t) }));
+  }
+
+  // --- the transcript: a conversation, with what happened between ---------------------------------
+  // What the IVR said and what the caller said or pressed, in order, on the call's own clock; what
+  // happened (a check's verdict, a wrong PIN, a decline, a lock, a transfer) as events between;
+  // the Lambdas' answers are developer rows, shown with the toggle.
+
+  const EVENT_OUTCOMES = /^(declined|locked|failed|wrong|invalid|expired|abandoned|not_?authenticated|notAllowed|error)$/i;
+
+  function functionWords(name) {
+    return name.replace(/Function$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  }
+
+  // "KeypadAuthenticationFunction: status=failed" -> "keypad authentication: failed" when the
+  // outcome is one the agent must see; otherwise null (a developer row only).
+  function lambdaEvent(text) {
+    const [name, outcome] = text.split(": ");
+    if (!outcome) return null;
+    const values = outcome.split(", ").map((pair) => pair.split("=")[1] || "");
+    const notable = values.filter((v) => EVENT_OUTCOMES.test(v));
+    return notable.length ? functionWords(name) + ": " + notable.join(", ").replace(/_/g, " ") : null;
+  }
+
+  function clockLabel(at, start) {
+    const seconds = Math.max(0, Math.round((new Date(at) - start) / 1000));
+    const elapsed = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    return new Date(at).toLocaleTimeString() + " (" + elapsed + ")";
+  }
+
+  function transcriptRow(e, start) {
+    const when = clockLabel(e.at, start);
+    if (e.who === "ivr" || e.who === "caller" || e.who === "agent") {
+      const label = e.kind === "note" ? "Note" : { ivr: "IVR", caller: "Caller", agent: "Whisper" }[e.who];
+      return ivr.el("li", { className: e.who }, [
+        ivr.el("span", { className: "who", text: label + " · " + when }),
+        document.createTextNode(e.text),
+      ]);
+    }
+    if (e.kind === "lambda") {
+      const happened = lambdaEvent(e.text);
+      const rows = [ivr.el("li", { className: "developer" }, [
+        ivr.el("span", { className: "who", text: "Lambda · " + when }),
+        document.createTextNode(e.text),
+      ])];
+      if (happened) rows.unshift(ivr.el("li", { className: "event" }, [ivr.el("span", { className: "who", text: when }), document.createTextNode(happened)]));
+      return rows;
+    }
+    const text = e.kind === "intent" ? "wants: " + (INTENTS[e.text] || e.text) : e.text;
+    return ivr.el("li", { className: "event event-" + e.kind }, [
+      ivr.el("span", { className: "who", text: when }),
+      document.createTextNode(text),
+    ]);
+  }
+
+  function showTranscript(events) {
     const list = $("transcript");
     list.replaceChildren();
-    t.events.forEach((e) => {
-      const label = e.kind === "note" ? "Note" : { ivr: "IVR", caller: "Caller", agent: "Whisper", system: e.kind }[e.who];
-      list.append(ivr.el("li", { className: e.who }, [
-        ivr.el("span", { className: "who", text: label + " - " + new Date(e.at).toLocaleTimeString() }),
-        document.createTextNode(e.text),
-      ]));
+    ivr.show("transcript-empty", events.length === 0);
+    const start = events.length ? new Date(events[0].at) : new Date();
+    events.forEach((e) => {
+      const rows = transcriptRow(e, start);
+      (Array.isArray(rows) ? rows : [rows]).forEach((row) => list.append(row));
     });
     list.scrollTop = list.scrollHeight;
-    document.dispatchEvent(new CustomEvent("agent:contact", { detail: Object.assign({ via: viaContact }, t) }));
+  }
+
+  function showDeveloperRows() {
+    $("transcript").classList.toggle("hide-developer", !$("developer-rows").checked);
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
@@ -265,6 +324,8 @@
     $("login-form").addEventListener("submit", signIn);
     $("sign-out").addEventListener("click", signOut);
     $("end-contact").addEventListener("click", endContact);
+    $("developer-rows").addEventListener("change", showDeveloperRows);
+    showDeveloperRows();
     document.addEventListener("agent:refresh", () => {
       if (openContact) scheduleRefresh();
     });

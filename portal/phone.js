@@ -14,6 +14,7 @@
 
   const STATUS = {
     ringing: "Calling...",
+    incoming: "Incoming call from Example Bank (your callback). Answer it?",
     ivr: "In a call with the IVR.",
     queued: "Waiting in the queue for an agent.",
     agent: "Connected to an agent.",
@@ -27,13 +28,16 @@
   function setStatus(status, ended) {
     let text = STATUS[status] || "Not in a call.";
     if (status === "ended" && ended && ended.startsWith("error")) text = "The call failed: " + ended;
+    if (status === "ended" && ended === "missed") text = "You missed a call from Example Bank.";
     if (status === "ivr" && listening) {
       text += listening.kind === "speech" ? " The IVR is listening: say something." : " The IVR is waiting for keys.";
     }
     $("status").textContent = text;
-    const inCall = ["ringing", "ivr", "queued", "agent"].includes(status);
+    const inCall = ["ringing", "incoming", "ivr", "queued", "agent"].includes(status);
     $("hangup").disabled = !inCall;
+    $("hangup").textContent = status === "incoming" ? "Decline" : "Hang up";
     $("call").disabled = inCall;
+    $("answer").hidden = status !== "incoming";
   }
 
   let currentStatus = "";
@@ -52,20 +56,39 @@
     }
   }
 
+  function sentTime(message) {
+    if (!message.sentAt) return "";
+    const at = new Date(message.sentAt);
+    return isNaN(at) ? "" : at.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  }
+
+  // Text messages and e-mails, in the order they were sent, each with its time.
   function addSms(message) {
     if (document.querySelector('[data-sms="' + CSS.escape(message.id) + '"]')) return;
-    const item = ivr.el("li", { "data-sms": message.id }, ivr.linkify(message.text));
-    $("inbox").prepend(item);
+    const email = message.channel === "email";
+    const head = ivr.el("span", { className: "message-head" }, [
+      ivr.el("strong", { text: email ? "E-mail" : "SMS" }),
+      document.createTextNode(" " + sentTime(message) + (email ? " · " + message.to : "")),
+    ]);
+    const parts = [head];
+    if (email && message.subject) parts.push(ivr.el("span", { className: "subject", text: message.subject }));
+    const body = ivr.el("span", { className: "body" }, ivr.linkify(message.text));
+    parts.push(body);
+    const item = ivr.el("li", { "data-sms": message.id, className: email ? "email" : "sms" }, parts);
+    $("inbox").append(item);
+    $("inbox-empty").hidden = true;
   }
 
   function follow() {
     if (events) events.close();
     $("conversation").replaceChildren();
     $("inbox").replaceChildren();
-    events = ivr.stream("/events/phone?number=" + encodeURIComponent(number), {
+    // holds=1: this page holds the line, so closing it hangs up the call.
+    events = ivr.stream("/events/phone?holds=1&number=" + encodeURIComponent(number), {
       snapshot: (data) => {
         $("conversation").replaceChildren();
         $("inbox").replaceChildren();
+        $("inbox-empty").hidden = data.inbox.length > 0;
         data.inbox.forEach(addSms);
         if (data.call) {
           data.call.transcript.forEach(addLine);
@@ -77,9 +100,10 @@
         }
         setStatus(currentStatus, currentEnded);
       },
-      call: () => {
+      call: (data) => {
         $("conversation").replaceChildren();
-        currentStatus = "ringing";
+        currentStatus = data.status || "ringing";
+        currentEnded = "";
         setStatus(currentStatus);
       },
       said: addLine,
@@ -172,6 +196,10 @@
     $("say-form").addEventListener("submit", say);
     $("speech").addEventListener("input", activity);
     $("hangup").addEventListener("click", () => send({ type: "hangup" }));
+    $("answer").addEventListener("click", async () => {
+      const answer = await ivr.request("POST", "/phone/answer", { number: number }, LOCAL);
+      if (answer.status !== 200) $("status").textContent = answer.body.message || "The call is gone.";
+    });
     setStatus("");
   });
 })();

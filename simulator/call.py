@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +62,9 @@ class CallSetup:
     agent_hold_seconds: float = 0.0
     #: The stand-ins' data (given.profiles, cases, views, third_party, outbound).
     services: LocalServices = field(default_factory=LocalServices)
+    #: An outbound call (a dialled callback): the dialer's contact id and the attributes it set.
+    initiation_method: str = "INBOUND"
+    contact_id: str | None = None
     #: Contact attributes the call starts with (a Connect test case's InitializationData).
     attributes: dict[str, str] = field(default_factory=dict)
 
@@ -70,6 +74,7 @@ def place_call(
     caller: Caller,
     library: FlowLibrary | None = None,
     listener: CallListener | None = None,
+    clock: VirtualClock | None = None,
     observer: ActionObserver | None = None,
     runtime_wrapper: Callable[[LocalRuntime, VirtualClock], ContactRuntime] | None = None,
 ) -> CallRecord:
@@ -78,8 +83,9 @@ def place_call(
     Each event also goes to the activity log (the agent's timeline, simulator/transcript.py) and
     to ``listener`` (the web phone and the agent dashboard follow the call through it).
     ``observer`` sees each block start and ``runtime_wrapper`` wraps the contact center's
-    services (a Connect test case observes blocks and overrides Lambdas and hours with them)."""
-    clock = VirtualClock(setup.start)
+    services (a Connect test case observes blocks and overrides Lambdas and hours with them);
+    ``clock`` is the call's own (default: a virtual clock from ``setup.start``)."""
+    clock = clock or VirtualClock(setup.start)
     runtime = LocalRuntime(
         queue=setup.queue,
         open_hours=setup.open_hours,
@@ -90,6 +96,8 @@ def place_call(
     contact = Contact(
         customer_address=setup.caller_number,
         system_address=MAIN_NUMBER,
+        contact_id=setup.contact_id or str(uuid.uuid4()),
+        initiation_method=setup.initiation_method,
         attributes=dict(setup.attributes),
     )
     contact.hold_seconds = setup.agent_hold_seconds
@@ -105,7 +113,7 @@ def place_call(
         if listener is not None:
             listener(event, contact)
 
-    with handler_clock.installed(clock.now):
+    with handler_clock.installed_here(clock.now):
         return run_contact(
             library or current_flows(),
             setup.entry_flow,

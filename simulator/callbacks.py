@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from simulator.local_aws import apply_environment, reset_caches
 from simulator.local_stack import start_local_stack
 
+#: The flow a dialled callback starts in (contact_flows/callback_outbound.json).
+OUTBOUND_FLOW = "callback_outbound"
 #: When seeded callbacks were "asked for": before any scenario's call.
 SEEDED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -104,17 +105,10 @@ def sweep_at(at: datetime) -> tuple[Any, list[dict[str, str]]]:
     return report, dialer.calls()
 
 
-def _listening(port: int) -> bool:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def sweep_command(at_text: str, port: int) -> int:
-    """`ivr callbacks sweep --at TIME`: sweep the local tables (a running `ivr run`'s, else a
-    fresh local stack with the sample data) as if the clock read TIME; print what was dialled."""
+def sweep_command(at_text: str, port: int, *, verbose: bool = False) -> int:
+    """`ivr callbacks sweep --at TIME`: sweep the local tables (a running `ivr run`'s, whose web
+    phones then ring, else a fresh local stack with the sample data) as if the clock read TIME;
+    print what was dialled."""
     try:
         at = datetime.fromisoformat(at_text)
     except ValueError:
@@ -123,23 +117,54 @@ def sweep_command(at_text: str, port: int) -> int:
     if at.tzinfo is None:
         print("--at needs a UTC offset, e.g. 2026-12-02T15:00:00-05:00")
         return 2
-    server = None
-    if _listening(port):
-        apply_environment(f"http://127.0.0.1:{port}")
-        reset_caches()
+    from simulator.running_stack import attach_or_require_free
+
+    running = attach_or_require_free(port)
+    if running is not None and running.web_url:
         print(f"Sweeping the running local stack on port {port} at {at.isoformat()}.")
+        answer = _sweep_on(running.web_url, at)
+        calls, summary = answer["calls"], answer["summary"]
     else:
-        server = start_local_stack(port, quiet_lambdas=True)
-    try:
-        report, calls = sweep_at(at)
-    finally:
-        if server is not None:
+        server = start_local_stack(port, verbose=verbose)
+        try:
+            report, calls = sweep_at(at)
+        finally:
             server.stop()
+        summary = sweep_summary(report)
     for call in calls:
         when, callback_id = call["callbackTimeSpoken"], call["callbackId"]
         print(f"  dialled {call['to']} for {when} (callback {callback_id})")
-    print(
+    print(summary)
+    return 0
+
+
+def sweep_summary(report: Any) -> str:
+    return (
         f"{len(report.dialled)} dialled, {len(report.retried)} to retry, {len(report.failed)} "
         f"failed, {len(report.deferred)} waiting for opening hours; {report.read} item(s) read"
     )
-    return 0
+
+
+def _sweep_on(web_url: str, at: datetime) -> dict[str, Any]:
+    """Ask the running local contact center to sweep (POST /local/callbacks/sweep): it dials
+    through its own dialer, so each dialled number's web phone rings."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{web_url}/local/callbacks/sweep",
+        data=json.dumps({"at": at.isoformat()}).encode(),
+        headers={"Content-Type": "application/json", "X-Local-Request": "1"},
+        method="POST",
+    )
+    from simulator.running_stack import PortBusyError
+
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+    except (OSError, ValueError) as error:  # URLError and HTTPError are OSErrors
+        raise PortBusyError(
+            f"error: the local contact center at {web_url} did not run the sweep ({error}); "
+            "is it an older `ivr run`? Restart it, or sweep another --port"
+        ) from error
+    return answer

@@ -106,7 +106,22 @@ def start_server(port: int, host: str = "127.0.0.1") -> Any:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    # Several web-phone calls at once reach it from several threads: as in in_memory_aws, moto's
+    # backend is let in one request at a time (werkzeug's server calls its ``app`` attribute).
+    wsgi = server._server
+    if wsgi is not None:
+        wsgi.app = _one_request_at_a_time(wsgi.app)
     return server
+
+
+def _one_request_at_a_time(app: Any) -> Any:
+    lock = threading.Lock()
+
+    def serve(environ: Any, start_response: Any) -> list[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return serve
 
 
 def reset_caches() -> None:

@@ -111,8 +111,9 @@ def _as_input(step: dict[str, Any], request: InputRequest) -> CallerInput:
 
 @dataclass
 class TerminalCaller:
-    """A person typing: words are speech, ``#``-prefixed keys are keypad digits, an empty line is
-    silence, ``/hangup`` (or end of input) hangs up."""
+    """A person typing: words are speech; a line of keypad keys (``1``, ``1234#``, or ``#1234``
+    as before) presses them, at any prompt, so a single digit at a menu is one key press; an empty
+    line is silence, ``/hangup`` (or end of input) hangs up."""
 
     read: Callable[[str], str] = input
     write: Callable[[str], None] = print
@@ -121,15 +122,29 @@ class TerminalCaller:
         self.write(f"IVR: {text}")
 
     def next_input(self, request: InputRequest) -> CallerInput:
-        hint = "keys, e.g. #1234" if request.kind == "dtmf" else "speak"
         try:
-            line = self.read(f"you ({hint})> ").strip()
+            line = self.read(f"you ({_hint(request)})> ").strip()
         except EOFError:
             return Hangup()
         if line.lower() in {"/hangup", "/quit", "/exit"}:
             return Hangup()
         if not line:
             return Silence(request.timeout_seconds)
-        if line.startswith("#"):
-            return Digits(line[1:].replace(" ", ""))
+        keys = line.replace(" ", "")
+        if keys.startswith("#") and len(keys) > 1:
+            keys = keys[1:]  # the older "#1234": the # only marked keys
+        if set(keys) <= _KEYPAD:
+            return Digits(keys)
         return Speech(line)
+
+
+_KEYPAD = set("0123456789*#")
+
+
+def _hint(request: InputRequest) -> str:
+    """How to answer, in the prompt: keys are typed as they are, a menu takes one."""
+    if request.kind != "dtmf":
+        return "speak, or type a key like 1"
+    if (request.max_digits or 1) == 1:
+        return "press a key: type 1"
+    return "keys: type 1234, # ends"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import time
@@ -122,7 +123,11 @@ def call_with_time_limit(call: Callable[[], Any], limit_seconds: float) -> Any:
         except Exception as exc:  # the handler's failure is Connect's error branch
             outcome["failure"] = exc
 
-    worker = threading.Thread(target=work, name="lambda-invocation", daemon=True)
+    # The worker runs in a copy of the call's context: the call's clock (ivr.core.clock) goes too.
+    context = contextvars.copy_context()
+    worker = threading.Thread(
+        target=context.run, args=(work,), name="lambda-invocation", daemon=True
+    )
     worker.start()
     worker.join(limit_seconds)
     if worker.is_alive():

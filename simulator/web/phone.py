@@ -45,11 +45,14 @@ class CallState:
     call_id: str
     number: str
     voice: str
-    status: str = "ringing"  # ringing, ivr, queued, agent, ended
+    status: str = (
+        "ringing"  # ringing (we call), incoming (we are called), ivr, queued, agent, ended
+    )
     contact_id: str = ""
     ended: str = ""
     transcript: list[dict[str, str]] = field(default_factory=list)
     listening: dict[str, Any] | None = None
+    direction: str = "inbound"  # outbound: the contact center called (a dialled callback)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +64,7 @@ class CallState:
             "ended": self.ended,
             "transcript": list(self.transcript),
             "listening": self.listening,
+            "direction": self.direction,
         }
 
 
@@ -73,6 +77,8 @@ class WebCaller:
         self.time_scale = time_scale
         self.arrivals: queue.Queue[Arrival] = queue.Queue()
         self.hung_up = threading.Event()
+        #: The call's clock (simulator.web.center.CallClock), told of silences waited through.
+        self.clock: Any = None
 
     # --- what the page does ----------------------------------------------------------------------
 
@@ -103,16 +109,21 @@ class WebCaller:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                return Silence(request.timeout_seconds)
+                return self._silence(request)
             try:
                 arrival = self.arrivals.get(timeout=left)
             except queue.Empty:
-                return Silence(request.timeout_seconds)
+                return self._silence(request)
             if isinstance(arrival, Activity):
                 grace = ACTIVITY_GRACE_SECONDS * self.time_scale
                 deadline = max(deadline, time.monotonic() + grace)
                 continue
             return arrival
+
+    def _silence(self, request: InputRequest) -> Silence:
+        if self.clock is not None:
+            self.clock.lived_through(request.timeout_seconds)
+        return Silence(request.timeout_seconds)
 
     # --- what the page sees ----------------------------------------------------------------------
 

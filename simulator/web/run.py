@@ -29,3 +29,35 @@ def banner(web: LocalWebServer) -> list[str]:
         f"password {agents.password!r})",
         f"Card fields:      {web.card.origins.card} (the sandbox processor's own origin)",
     ]
+
+
+def next_steps(web: LocalWebServer, *, keep: bool) -> list[str]:
+    """The README's five-minute tour, printed when the stack is up (README "Try it in five
+    minutes" says the same)."""
+    from simulator.seed import sample_data
+
+    lines = [
+        "",
+        "Next steps:",
+        f"  1. Open {web.url}/phone, pick a caller, press Call. Type what you would say",
+        '     ("check my balance", "make a payment", "agent") or press keys on the keypad.',
+        "  2. When the IVR asks to check who you are, key the caller's answer:",
+    ]
+    for customer in sample_data().get("customers", []):
+        lines.append(
+            f"       {customer['name']:<13} {customer['phone']:<14} national ID last four "
+            f"{customer.get('national_id_last4', '-')}, postal code "
+            f"{customer.get('postal_code', '-')}"
+        )
+    lines += [
+        "  3. Pay on the portal: open the link in the phone's messages; test cards",
+        "     4242424242424242 (approved), 4000000000000002 (declined), any future expiry and CVV.",
+        f"  4. Agent: {web.url}/agent, sign in as {web.center.agents.username!r} / "
+        f"{web.center.agents.password!r}; ask the IVR for an agent and accept the call.",
+        "  5. A call in a terminal, on this stack: make call FROM=+12025550100",
+        "     (or .venv/bin/ivr call --from +12025550100).",
+        "State is kept for the next `make run KEEP=1`."
+        if keep
+        else "Local state is fresh on every start; `make run KEEP=1` keeps it to the next one.",
+    ]
+    return lines

@@ -9,8 +9,12 @@ and, on the next port, the sandbox processor's hosted card fields (``card-frame.
 from __future__ import annotations
 
 import json
+import queue
 import re
+import select
+import socket
 import threading
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -48,6 +52,8 @@ _TYPES = {
     ".json": "application/json",
 }
 _PAGES = {"/": "index.html", "/phone": "phone.html", "/agent": "agent.html"}
+#: How often a quiet event stream checks that its page is still there.
+STREAM_CHECK_SECONDS = 0.5
 
 
 def security_headers(csp: str) -> list[tuple[str, str]]:
@@ -186,6 +192,8 @@ class AppHandler(_Handler):
         routes: dict[str, Callable[[], None]] = {
             "/phone/call": self.phone_call,
             "/phone/input": self.phone_input,
+            "/phone/answer": self.phone_answer,
+            "/local/callbacks/sweep": self.sweep_callbacks,
             "/agent/login": self.agent_login,
             "/agent/logout": self.agent_logout,
             "/local/clock": self.travel_in_time,
@@ -364,13 +372,55 @@ class AppHandler(_Handler):
             return
         self.send_json(202, {"accepted": True})
 
+    def phone_answer(self) -> None:
+        data = self.local_json()
+        if data is None:
+            return
+        number = self.number_param(data.get("number"))
+        if number is None:
+            return
+        try:
+            state = self.server.center.answer(number)
+        except (NoCallError, LineBusyError) as none:
+            self.send_json(409, {"error": "no_call", "message": str(none)})
+            return
+        self.send_json(200, state.as_json())
+
     def phone_events(self) -> None:
         numbers = parse_qs(self.query).get("number") or [""]
         number = self.number_param(numbers[0])
         if number is None:
             return
         snapshot = self.server.center.phone_snapshot(number)
-        self.stream([line_topic(number)], "snapshot", snapshot)
+        # The web phone page holds the line (holds=1): closing its tab hangs up its call, as
+        # closing a phone app would. Other readers (tests, tools) only watch.
+        holds = parse_qs(self.query).get("holds") == ["1"]
+        if holds:
+            self.server.center.line_held(number)
+        try:
+            self.stream([line_topic(number)], "snapshot", snapshot)
+        finally:
+            if holds:
+                self.server.center.line_left(number)
+
+    def sweep_callbacks(self) -> None:
+        """Run the callback sweeper now (`ivr callbacks sweep` on a running stack): each number
+        it dials rings on the web phone."""
+        from datetime import datetime
+
+        data = self.local_json()
+        if data is None:
+            return
+        at = None
+        if data.get("at"):
+            try:
+                at = datetime.fromisoformat(str(data["at"]))
+            except ValueError:
+                at = None
+            if at is None or at.tzinfo is None:
+                self.send_json(400, {"error": "bad_request", "message": "at: ISO time with offset"})
+                return
+        self.send_json(200, self.server.center.sweep(at))
 
     def travel_in_time(self) -> None:
         """Move the local contact center's clock forward (a 10-minute link expiry, tried now)."""
@@ -383,7 +433,9 @@ class AppHandler(_Handler):
             return
         center = self.server.center
         center.clock_offset += timedelta(seconds=seconds)
-        self.send_json(200, {"now": center.now().isoformat()})
+        # The scheduled sweeper would have run in the time skipped: callbacks now due ring.
+        swept = center.sweep()
+        self.send_json(200, {"now": center.now().isoformat(), "callbacks": swept["calls"]})
 
     # --- server-sent events ----------------------------------------------------------------------
 
@@ -400,19 +452,33 @@ class AppHandler(_Handler):
             try:
                 self.wfile.write(b"retry: 1000\n\n" + frame(Message(first_event, snapshot)))
                 self.wfile.flush()
-                while not self.server.stopping.is_set():
+                quiet_since = time.monotonic()
+                while not self.server.stopping.is_set() and not self.page_gone():
                     try:
-                        message = inbox.get(timeout=KEEPALIVE_SECONDS)
-                    except Exception:  # queue.Empty: say something so the stream stays open
-                        self.wfile.write(KEEPALIVE)
-                        self.wfile.flush()
+                        message = inbox.get(timeout=STREAM_CHECK_SECONDS)
+                    except queue.Empty:
+                        if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
+                            # say something so the stream stays open
+                            self.wfile.write(KEEPALIVE)
+                            self.wfile.flush()
+                            quiet_since = time.monotonic()
                         continue
                     if message is None:
                         return
                     self.wfile.write(frame(message))
                     self.wfile.flush()
+                    quiet_since = time.monotonic()
             except (BrokenPipeError, ConnectionResetError):
                 return  # the page went away; EventSource reconnects if it is still open
+
+    def page_gone(self) -> bool:
+        """The browser closed the stream's connection (a page never sends on it: readable
+        means closed)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
 
 
 class CardHandler(_Handler):
@@ -527,6 +593,8 @@ class LocalWebServer:
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
             self._threads.append(thread)
+        sweeper = threading.Thread(target=self.center.sweep_on_schedule, daemon=True)
+        sweeper.start()
         return self
 
     def stop(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +29,8 @@ import pytest
 
 from simulator.paths import PORTAL, ROOT
 
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's chromium (`make chromium` installs it with apt-get when it is missing).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -167,6 +169,8 @@ def contact_center() -> Iterator[ContactCenter]:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail("no chromium on the PATH: `make chromium` installs Debian's package")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

@@ -15,6 +15,8 @@ from tests.integration.test_local_stack import free_port
 
 class Terminal:
     def __init__(self, *args: str) -> None:
+        if args[:1] == ("call",) and "--web-port" not in args:
+            args = (*args, "--web-port", "0")  # its portal on a free port, never 8080
         self.master, slave = pty.openpty()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self.process = subprocess.Popen(
@@ -59,7 +61,7 @@ def test_a_person_checks_their_balance_in_a_terminal() -> None:
     terminal.read_until("IVR: Hello Ana, welcome back to Example Bank.")
     terminal.read_until("To finish it now, press 1.")  # the sample caller's unfinished payment
     terminal.type("")  # not now: stay silent
-    terminal.read_until("you (speak)> ")
+    terminal.read_until("you (speak, or type a key like 1)> ")
     terminal.type("what's my balance")
     terminal.read_until("IVR: Your balance is $120.50.")
     terminal.read_until("-- call ended: disconnected")
@@ -68,7 +70,7 @@ def test_a_person_checks_their_balance_in_a_terminal() -> None:
 
 def test_a_person_can_hang_up() -> None:
     terminal = Terminal("call", "--from", "+12025550100", "--port", str(free_port()))
-    terminal.read_until("you (speak)> ")
+    terminal.read_until("you (speak, or type a key like 1)> ")
     terminal.type("/hangup")
     terminal.read_until("-- call ended: hangup")
     assert terminal.close() == 0

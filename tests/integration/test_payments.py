@@ -370,3 +370,20 @@ def test_handlers_answer_garbage(world: Any, lambda_context: Any, module: str, e
 
     answer = importlib.import_module(module).lambda_handler(event, lambda_context)
     assert isinstance(answer, dict)
+
+
+def test_wrong_pins_and_the_lock_reach_the_agents_timeline(world: Any, lambda_context: Any) -> None:
+    from simulator.portal_client import call_api
+
+    pin = _start("contact-wrong-pins", lambda_context)["pinSpoken"].replace(" ", "")
+    wrong = pin[:-1] + str((int(pin[-1]) + 1) % 10)
+    _drain()
+    link = world.local_outbox().messages()[-1]["text"]
+    sid, token = link.split("/pay/")[1].split()[0].split("#")
+    for _ in range(MAX_PIN_ATTEMPTS):
+        status, _ = call_api("POST", f"/sessions/{sid}/verify", {"token": token, "pin": wrong})
+        assert status != 200
+    events = world.activity().for_contact("contact-wrong-pins")
+    texts = [e.text for e in events if e.kind == "portal"]
+    assert texts[0] == f"portal: wrong PIN (1 of {MAX_PIN_ATTEMPTS})"
+    assert texts[-1] == f"portal: link locked after {MAX_PIN_ATTEMPTS} wrong PINs"

@@ -1,7 +1,8 @@
 """`sam build` (SAM CLI from PyPI, makefile build method, no container) and its artifacts.
 
-Runs when SAM_CLI names the `sam` executable (.ci/run installs aws-sam-cli into .venv-sam and
-sets it). The deployed artifact holds CPython 3.12 arm64 wheels (cryptography, cffi, ...), which
+Runs the SAM CLI that SAM_CLI names, else .venv-sam/bin/sam (`make sam` installs aws-sam-cli there;
+`make test` does it first), and fails, never skips, when there is none. The deployed artifact
+holds CPython 3.12 arm64 wheels (cryptography, cffi, ...), which
 this machine's Python cannot load, so the handlers are imported from a second `sam build` of the
 same Makefile target with LAMBDA_PLATFORM=host (this machine's wheels), and the arm64 build is
 checked for its layout and wheel platform.
@@ -21,12 +22,15 @@ from deploy.build import smoke
 from deploy.template import function_handlers, load_template
 from simulator.paths import ROOT
 
-SAM_CLI = os.environ.get("SAM_CLI")
-pytestmark = pytest.mark.skipif(
-    not SAM_CLI,
-    reason="SAM_CLI is not set (it names the SAM CLI's `sam`; .ci/run installs aws-sam-cli "
-    "into .venv-sam and sets it, so CI runs this)",
-)
+SAM_CLI = os.environ.get("SAM_CLI") or str(ROOT / ".venv-sam" / "bin" / "sam")
+
+
+@pytest.fixture(autouse=True)
+def sam_cli_installed() -> None:
+    if not Path(SAM_CLI).is_file():
+        pytest.fail(f"no SAM CLI at {SAM_CLI}: `make sam` installs it into .venv-sam")
+
+
 _NOT_COPIED = shutil.ignore_patterns(
     ".git",
     ".venv",

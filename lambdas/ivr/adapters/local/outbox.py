@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ivr.core import clock
 from ivr.notify import Channel, OutgoingMessage
 
 
@@ -24,7 +25,12 @@ class LocalOutbox:
 
     def send(self, message: OutgoingMessage) -> str:
         message_id = str(uuid.uuid4())
-        entry = {"id": message_id, **asdict(message), "channel": message.channel.value}
+        entry = {
+            "id": message_id,
+            **asdict(message),
+            "channel": message.channel.value,
+            "sentAt": clock.now().isoformat(),  # the web phone shows when each message came
+        }
         with self._lock:
             if self.path is None:
                 self._memory.append(entry)

@@ -1,0 +1,113 @@
+"""The local contact center's web side, in-process over HTTP: calls on several lines at once, each
+on its own clock, and time travel (POST /local/clock) that expires a link for the IVR too."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from simulator.web.center import LocalContactCenter
+from simulator.web.server import LocalWebServer
+
+ANA = "+13125550142"
+BEN = "+12025550100"
+#: The IVR's time limits at a tenth of real time: a person's 20 s is 2 s here.
+TIME_SCALE = 0.1
+
+
+@pytest.fixture
+def web(aws: None) -> Iterator[LocalWebServer]:
+    from ivr.core import settings
+    from simulator.seed import load_given, sample_data
+
+    load_given(sample_data())
+    server = LocalWebServer(LocalContactCenter(time_scale=TIME_SCALE), port=0, card_port=0)
+    settings.settings.cache_clear()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def post(web: LocalWebServer, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        web.url + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "X-Local-Request": "1"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def said(web: LocalWebServer, number: str, fragment: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        call = web.center.phone_snapshot(number)["call"] or {}
+        for line in call.get("transcript", []):
+            if line["who"] == "ivr" and fragment.lower() in line["text"].lower():
+                return str(line["text"])
+        time.sleep(0.05)
+    raise AssertionError(f"the IVR never said {fragment!r}: {web.center.phone_snapshot(number)}")
+
+
+def test_two_numbers_are_in_the_ivr_at_once(web: LocalWebServer) -> None:
+    assert post(web, "/phone/call", {"number": ANA})[0] == 201
+    status, body = post(web, "/phone/call", {"number": BEN})
+    assert status == 201, body
+    said(web, ANA, "welcome back")
+    said(web, BEN, "How can I help you today")
+    statuses = {n: web.center.phone_snapshot(n)["call"]["status"] for n in (ANA, BEN)}
+    assert statuses == {ANA: "ivr", BEN: "ivr"}
+
+
+def test_the_same_number_twice_is_busy_not_another_callers_problem(web: LocalWebServer) -> None:
+    assert post(web, "/phone/call", {"number": BEN})[0] == 201
+    status, body = post(web, "/phone/call", {"number": BEN})
+    assert status == 409
+    assert "already on a call" in body["message"] and "another call" not in body["message"]
+
+
+def test_time_travel_during_a_call_expires_the_link_and_the_ivr_says_so(
+    web: LocalWebServer,
+) -> None:
+    assert post(web, "/phone/call", {"number": BEN})[0] == 201
+    said(web, BEN, "How can I help you today")
+    post(web, "/phone/input", {"number": BEN, "type": "say", "text": "I want to pay my bill"})
+    said(web, BEN, "To pay on your phone's web browser, press 1")
+    post(web, "/phone/input", {"number": BEN, "type": "press", "digits": "1"})
+    said(web, BEN, "Waiting for your payment")
+    status, body = post(web, "/local/clock", {"advanceSeconds": 11 * 60})
+    assert status == 200, body
+    said(web, BEN, "Your payment link has expired")
+
+
+def test_the_phone_shows_texts_and_e_mails_in_the_order_sent_with_their_times(
+    web: LocalWebServer,
+) -> None:
+    from ivr import wiring
+    from ivr.notify import Channel, OutgoingMessage
+
+    outbox = wiring.local_outbox()
+    outbox.send(OutgoingMessage(Channel.SMS, BEN, "Example Bank: your link", "k1"))
+    outbox.send(
+        OutgoingMessage(
+            Channel.EMAIL, "ben.carter@example.org", "Thank you", "k2", subject="Payment received"
+        )
+    )
+    outbox.send(OutgoingMessage(Channel.SMS, ANA, "Not Ben's", "k3"))
+    inbox = web.center.phone_snapshot(BEN)["inbox"]
+    assert [(m["channel"], m["subject"]) for m in inbox] == [
+        ("sms", ""),
+        ("email", "Payment received"),
+    ]
+    assert inbox[0]["sentAt"] <= inbox[1]["sentAt"]
