@@ -20,7 +20,7 @@ STEP = @printf '==> %s\n'
 # The portal pages' npm dependencies (amazon-connect-streams, axe-core for the browser tests).
 PORTAL_STAMP := portal/node_modules/.installed-$(shell cat portal/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: run call test lint type cfn pytest format bench build pr venv clean portal render chromium sam
+.PHONY: run call test unit integration lint type cfn pytest format bench build pr venv clean portal render chromium sam hooks
 
 run: venv portal ## Start the local contact center (DynamoDB, web phone, payment portal, agent dashboard)
 	@$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT) $(if $(KEEP),--keep)
@@ -30,6 +30,12 @@ call: venv ## A call in this terminal (uses a running `make run`, else starts it
 		--web-port $(WEB_PORT)
 
 test: venv portal chromium sam lint type cfn pytest ## Everything CI checks (installs what it needs)
+
+unit: venv ## The unit tier: domain and channels against fakes, no sockets; seconds
+	$(PY) -m pytest tests/unit -q
+
+integration: venv ## Stores against moto, handlers fed tests/events, the local stack and the build
+	$(PY) -m pytest tests/integration -q
 
 portal: $(PORTAL_STAMP) ## npm install, and copy the Connect softphone library into portal/vendor/
 
@@ -73,7 +79,7 @@ $(SAM_STAMP): requirements-sam.txt
 	@rm -f $(SAM_VENV)/.installed-*
 	@touch $@
 
-lint:
+lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
@@ -81,14 +87,14 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-type:
+type: venv
 	$(VENV)/bin/mypy
 
-cfn:
+cfn: venv
 	$(VENV)/bin/cfn-lint template.yaml
 	$(PY) -m deploy.render --check
 
-pytest:
+pytest: venv portal
 	SAM_CLI="$(CURDIR)/$(SAM_VENV)/bin/sam" SAM_CLI_TELEMETRY=0 $(PY) -m pytest
 
 build: venv ## Stage the shared Lambda artifact in build/artifact and import every handler from it
@@ -115,6 +121,10 @@ bench: venv ## Performance numbers, measured in one run (bench/*.py)
 	$(PY) bench/calls.py
 
 pr: test build
+
+hooks: venv ## Install the git pre-commit hooks (.pre-commit-config.yaml: ruff, mypy, cfn-lint)
+	$(PY) -m pip install --quiet --disable-pip-version-check pre-commit
+	$(VENV)/bin/pre-commit install
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache build portal/node_modules portal/vendor

@@ -76,7 +76,7 @@ def _without_moto_table_copies() -> None:
         def deepcopy(value: object) -> object:
             return value if isinstance(value, Table) else copy.deepcopy(value)
 
-    models.copy = _Copy  # type: ignore[assignment]
+    models.copy = _Copy  # type: ignore[attr-defined,assignment]
 
 
 def _measure(total: int) -> dict[str, float]:

@@ -64,7 +64,7 @@ def _measure(handler: Callable[[Any, Any], Any], event: dict[str, Any]) -> tuple
 
     context = lambda_context("bench")
     handler(event, context)  # warm: clients and caches built once per execution environment
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = counting
     samples = []
     try:
         for _ in range(TURNS):
@@ -72,7 +72,7 @@ def _measure(handler: Callable[[Any, Any], Any], event: dict[str, Any]) -> tuple
             handler(event, context)
             samples.append((time.perf_counter() - started) * 1000)
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original
     return statistics.median(samples), len(calls) / TURNS
 
 

@@ -12,7 +12,7 @@ from ivr.core.settings import settings
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
 @connect_handler
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
-    # The number on record, as caller lookup normalised it, else the one the network delivered.
-    number = request.attributes.get("callerNumber") or request.customer_number
-    balance = balance_of(number, callers=wiring.callers(), region=settings().default_phone_region)
+    balance = balance_of(
+        request.caller_number, callers=wiring.callers(), region=settings().default_phone_region
+    )
     return answer(balance=str(balance), currency=balance.currency, balanceSpoken=balance.spoken())

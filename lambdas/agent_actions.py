@@ -39,9 +39,6 @@ from ivr.core import clock
 from ivr.core.observability import logger
 from ivr.core.settings import settings
 
-#: Callbacks of the agent's queue (the queue the IVR transfers to).
-CALLBACK_QUEUE = "BasicQueue"
-
 app = agent_app(settings().portal_base_url)
 
 
@@ -71,7 +68,9 @@ def _facts(contact_id: str) -> ContactFacts | None:
         callers=wiring.callers(),
         transactions=wiring.transactions(),
         sessions=wiring.portal_sessions(),
-        pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
+        pending_callback=lambda phone: wiring.callbacks().pending(
+            phone, settings().callback_queue_name, now
+        ),
     )
     return found.facts if found else None
 

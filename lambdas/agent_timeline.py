@@ -16,8 +16,7 @@ from ivr import wiring
 from ivr.agent.access import Agent, Purpose, authorize_contact
 from ivr.agent.timeline import Timeline, contact_timeline, mask_account
 from ivr.agent.whisper import AUTH_METHODS, whisper_text
-from ivr.auth.keypad import unlock_keypad
-from ivr.auth.voice import record
+from ivr.auth.keypad import unlock_keypad_for_agent
 from ivr.callbacks.service import PendingCallback
 from ivr.channels.agent_api import (
     agent_app,
@@ -31,9 +30,6 @@ from ivr.core import clock
 from ivr.core.observability import logger
 from ivr.core.settings import settings
 from ivr.payments.transactions import Transaction
-
-#: Callbacks of the agent's queue (the queue the IVR transfers to).
-CALLBACK_QUEUE = "BasicQueue"
 
 app = agent_app(settings().portal_base_url)
 
@@ -132,7 +128,9 @@ def contact_or_none(contact_id: str) -> Timeline | None:
         callers=wiring.callers(),
         transactions=wiring.transactions(),
         sessions=wiring.portal_sessions(),
-        pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
+        pending_callback=lambda phone: wiring.callbacks().pending(
+            phone, settings().callback_queue_name, now
+        ),
     )
 
 
@@ -149,8 +147,14 @@ def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     customer = found.facts.customer if found else None
     if found is None or customer is None:
         return json_response(404, {"error": "not_found", "message": "No customer on that contact."})
-    unlock_keypad(customer.phone, store=wiring.auth_store())
-    record(wiring.activity(), contact_id, clock.now(), f"keypad unlocked by agent {agent.user_id}")
+    unlock_keypad_for_agent(
+        customer.phone,
+        contact_id=contact_id,
+        agent=agent.user_id,
+        store=wiring.auth_store(),
+        activity=wiring.activity(),
+        now=clock.now(),
+    )
     return json_response(200, {"unlocked": True})
 
 

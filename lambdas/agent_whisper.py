@@ -13,21 +13,19 @@ from ivr.agent.whisper import whisper_text
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
 from ivr.core import clock
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
-
-#: Callbacks of the queue the IVR transfers to.
-CALLBACK_QUEUE = "BasicQueue"
+from ivr.core.settings import settings
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
 @connect_handler
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
-    now = clock.now()
+    now, queue = clock.now(), settings().callback_queue_name
     facts = contact_facts(
         request.attributes,
         now=now,
         callers=wiring.callers(),
         transactions=wiring.transactions(),
         sessions=wiring.portal_sessions(),
-        pending_callback=lambda phone: wiring.callbacks().pending(phone, CALLBACK_QUEUE, now),
+        pending_callback=lambda phone: wiring.callbacks().pending(phone, queue, now),
     )
     return answer(whisper=whisper_text(facts))

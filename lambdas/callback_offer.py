@@ -8,21 +8,18 @@ from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
 from ivr.core.settings import settings
 
-#: The queue callbacks go to when the flow names none.
-DEFAULT_QUEUE = "BasicQueue"
-
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
 @connect_handler
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
     config = settings()
     phone, zone_name = who_to_call(
-        request.attributes.get("callerNumber") or request.customer_number,
+        request.caller_number,
         callers=wiring.callers(),
         region=config.default_phone_region,
         contact_center_zone=config.contact_center_timezone,
     )
-    queue = request.parameters.get("queue") or DEFAULT_QUEUE
+    queue = request.parameters.get("queue") or config.callback_queue_name
     pending = wiring.callback_service().pending(phone, queue)
     logger.info("callback offer", extra={"hasPending": pending is not None})
     return answer(

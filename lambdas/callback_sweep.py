@@ -17,6 +17,7 @@ from ivr.callbacks.service import sweep_due_callbacks
 from ivr.core import clock
 from ivr.core.errors import IvrError
 from ivr.core.observability import logger
+from ivr.core.settings import settings
 
 metrics = Metrics()
 
@@ -24,6 +25,9 @@ metrics = Metrics()
 def _seconds_left(context: Any) -> float:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return remaining() / 1000 if callable(remaining) else float("inf")
+
+
+settings()  # at cold start: a variable the IVR cannot run with fails the init, named
 
 
 @metrics.log_metrics

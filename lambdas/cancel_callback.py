@@ -5,7 +5,6 @@ from __future__ import annotations
 from ivr import wiring
 from ivr.callbacks.service import who_to_call
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.core.errors import NotFoundError
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
 from ivr.core.settings import settings
 
@@ -15,18 +14,13 @@ from ivr.core.settings import settings
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
     config = settings()
     phone, _ = who_to_call(
-        request.attributes.get("callerNumber") or request.customer_number,
+        request.caller_number,
         callers=wiring.callers(),
         region=config.default_phone_region,
         contact_center_zone=config.contact_center_timezone,
         known_zone=request.attributes.get("callerTimezone"),
     )
-    service = wiring.callback_service()
     callback_id = request.parameters.get("callbackId", "")
-    current = service.store.get(callback_id) if callback_id else None
-    # Only the number a callback will ring may cancel it.
-    if current is None or current.phone != phone:
-        raise NotFoundError("no such callback for this caller")
-    cancelled = service.cancel(callback_id)
+    cancelled = wiring.callback_service().cancel_for_caller(callback_id, phone)
     logger.info("callback cancelled", extra={"callbackId": cancelled.callback_id})
     return answer(outcome="cancelled", callbackId=cancelled.callback_id)

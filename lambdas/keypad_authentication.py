@@ -17,22 +17,17 @@ from ivr.auth.keypad import (
     KeypadResult,
     KeypadServices,
     KeypadVerdict,
-    KnowledgeQuestion,
+    check_claimed_account,
     check_keypad_answer,
-    claim_account,
-    contact_state,
+    claim_account_number,
     keypad_question,
     typed_digits,
 )
-from ivr.callers import Customer
-from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.callers import customer_on_record
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler, dispatch
 from ivr.core import clock
-from ivr.core.errors import MalformedEventError
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
 from ivr.core.settings import settings
-
-#: Account numbers are digits; anything longer than this is not one (and is not looked up).
-MAX_ACCOUNT_DIGITS = 16
 
 
 def _services() -> KeypadServices:
@@ -69,8 +64,7 @@ def _answer(verdict: KeypadVerdict, **extra: object) -> ConnectAnswer:
 
 
 def _check(request: ConnectRequest) -> ConnectAnswer:
-    number = request.attributes.get("callerNumber") or ""
-    customer = wiring.callers().find_by_phone(number) if number.startswith("+") else None
+    customer = customer_on_record(request.caller_number, callers=wiring.callers())
     if customer is None:
         return answer(result=KeypadResult.NO_ANSWER_ON_RECORD.value)
     question = keypad_question(customer)
@@ -81,28 +75,17 @@ def _check(request: ConnectRequest) -> ConnectAnswer:
 
 
 def _claim_account(request: ConnectRequest) -> ConnectAnswer:
-    digits = _typed(request)
-    customer: Customer | None = None
-    if digits and len(digits) <= MAX_ACCOUNT_DIGITS:
-        customer = wiring.callers().find_by_account(digits)
-    claim_account(request.contact_id, customer, store=wiring.auth_store())
+    claim_account_number(
+        request.contact_id, _typed(request), callers=wiring.callers(), store=wiring.auth_store()
+    )
     return answer(result="claimed")  # the same whether or not the account exists
 
 
 def _check_account(request: ConnectRequest) -> ConnectAnswer:
-    store = wiring.auth_store()
-    claimed = contact_state(request.contact_id, store=store).claimed_phone
-    customer = wiring.callers().find_by_phone(claimed) if claimed else None
-    verdict = check_keypad_answer(
-        _attempt(request),
-        customer,
-        KnowledgeQuestion.POSTAL_CODE,
-        services=_services(),
-        now=clock.now(),
+    verdict, customer = check_claimed_account(
+        _attempt(request), callers=wiring.callers(), services=_services(), now=clock.now()
     )
-    if verdict.result is KeypadResult.NO_ANSWER_ON_RECORD:
-        verdict = KeypadVerdict(KeypadResult.WRONG, verdict.failures_in_call)
-    if verdict.result is KeypadResult.AUTHENTICATED and customer is not None:
+    if customer is not None:
         # The balance step reads the account's number from the contact's callerNumber.
         return _answer(verdict, callerNumber=customer.phone, firstName=customer.first_name)
     return _answer(verdict)
@@ -114,7 +97,4 @@ _ACTIONS = {"check": _check, "claim_account": _claim_account, "check_account": _
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
 @connect_handler
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
-    serve = _ACTIONS.get(request.parameters.get("action", ""))
-    if serve is None:
-        raise MalformedEventError("action must be check, claim_account or check_account")
-    return serve(request)
+    return dispatch(request, _ACTIONS)

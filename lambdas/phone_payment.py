@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ivr import wiring
 from ivr.adapters.connect.stored_input import carried
 from ivr.callers import Customer, look_up_caller
-from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler, dispatch
 from ivr.core import clock
 from ivr.core.errors import MalformedEventError
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
@@ -34,31 +34,32 @@ from ivr.payments.transactions import PaymentChannel
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID, log_event=False)
 @connect_handler
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
-    step = request.parameters.get("step", "")
-    if step == "start":
-        return _start(request)
+    return dispatch(request, _STEPS, key="step")
+
+
+def _entry(request: ConnectRequest) -> EncryptedCard:
     fields = request.parameters
-    entry = EncryptedCard(
+    return EncryptedCard(
         card_number=fields.get("cardNumber", ""),
         expiry=fields.get("expiry", ""),
         cvv=fields.get("cvv", ""),
     )
-    if step == "card":
-        checked = check_card_number(entry, decrypter=wiring.input_decrypter())
-    elif step == "expiry":
-        checked = check_expiry(entry, decrypter=wiring.input_decrypter(), today=_today(request))
-    elif step == "pay":
-        checked = _pay(request, entry)
-    else:
-        raise MalformedEventError("step must be start, card, expiry or pay")
-    logger.info("keypad step", extra={"step": step, "result": checked.outcome.value})
-    return _answer(checked)
+
+
+def _card(request: ConnectRequest) -> ConnectAnswer:
+    return _answer(request, check_card_number(_entry(request), decrypter=wiring.input_decrypter()))
+
+
+def _expiry(request: ConnectRequest) -> ConnectAnswer:
+    checked = check_expiry(
+        _entry(request), decrypter=wiring.input_decrypter(), today=_today(request)
+    )
+    return _answer(request, checked)
 
 
 def _caller(request: ConnectRequest) -> Customer:
-    number = request.attributes.get("callerNumber") or request.customer_number
     lookup = look_up_caller(
-        number, callers=wiring.callers(), region=settings().default_phone_region
+        request.caller_number, callers=wiring.callers(), region=settings().default_phone_region
     )
     if lookup.customer is None:
         raise NoCustomerError("pay by phone needs a known caller")
@@ -88,12 +89,12 @@ def _start(request: ConnectRequest) -> ConnectAnswer:
     return answer(paymentId=txn.payment_id, amountSpoken=txn.amount.spoken())
 
 
-def _pay(request: ConnectRequest, entry: EncryptedCard) -> KeypadAnswer:
+def _pay(request: ConnectRequest) -> ConnectAnswer:
     payment_id = request.attributes.get("paymentId") or ""
     if not payment_id:
         raise MalformedEventError("no paymentId attribute")
-    return pay_by_phone(
-        entry,
+    paid = pay_by_phone(
+        _entry(request),
         payment_id,
         decrypter=wiring.input_decrypter(),
         today=_today(request),
@@ -104,9 +105,12 @@ def _pay(request: ConnectRequest, entry: EncryptedCard) -> KeypadAnswer:
         queue=wiring.message_queue(),
         messages=wiring.payment_messages(),
     )
+    return _answer(request, paid)
 
 
-def _answer(checked: KeypadAnswer) -> ConnectAnswer:
+def _answer(request: ConnectRequest, checked: KeypadAnswer) -> ConnectAnswer:
+    step = request.parameters.get("step")
+    logger.info("keypad step", extra={"step": step, "result": checked.outcome.value})
     payment = checked.payment
     flat = answer(
         result=checked.outcome.value,
@@ -120,3 +124,6 @@ def _answer(checked: KeypadAnswer) -> ConnectAnswer:
     keep = checked.keep
     carry = {"cardNumber": keep.card_number, "expiry": keep.expiry}
     return flat | {name: carried(value) for name, value in carry.items() if value}
+
+
+_STEPS = {"start": _start, "card": _card, "expiry": _expiry, "pay": _pay}

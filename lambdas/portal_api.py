@@ -10,6 +10,8 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from ivr import wiring
 from ivr.activity import ActivityEvent
 from ivr.channels.api import (
+    ErrorAnswer,
+    answer_domain_errors,
     answer_unknown_routes_and_failures,
     header,
     json_response,
@@ -21,9 +23,8 @@ from ivr.core import clock
 from ivr.core.errors import IvrError
 from ivr.core.observability import logger
 from ivr.core.settings import settings
-from ivr.payments.cards import ChargeStatus, InvalidAmountError, InvalidCardError
+from ivr.payments.cards import ChargeStatus
 from ivr.payments.checkout import (
-    ReplayError,
     SessionRefusedError,
     payment_state,
     submit_portal_payment,
@@ -35,8 +36,8 @@ from ivr.payments.portal import (
     PortalSessionStatus,
     api_token,
     api_token_valid,
-    verify_pin,
 )
+from ivr.payments.portal_link import LinkState, LinkView, open_link, view_link
 
 app = APIGatewayRestResolver(
     cors=CORSConfig(
@@ -53,9 +54,32 @@ REFUSED_MESSAGE = (
 )
 
 
+#: Without the link's token (unknown, expired, locked, used): one answer, so it is no oracle.
+REFUSED = ErrorAnswer(403, "link_not_usable", REFUSED_MESSAGE)
+
+
 def _refused() -> Response[Any]:
-    """Unknown, expired, locked, used, wrong PIN: one answer, so it is no oracle."""
-    return json_response(403, {"error": "link_not_usable", "message": REFUSED_MESSAGE})
+    return REFUSED.response()
+
+
+def _link(view: LinkView) -> dict[str, Any]:
+    """The link's state for the holder of its token: what the page shows instead of the PIN."""
+    shown: dict[str, Any] = {
+        "state": view.state.value,
+        "pinTriesLeft": view.pin_tries_left,
+        "cardTriesLeft": view.card_tries_left,
+        **_summary(view.session),
+    }
+    receipt = view.receipt
+    if receipt is not None:
+        shown["receipt"] = {
+            "amountDisplay": receipt.amount.spoken(),
+            "brand": receipt.card_brand,
+            "last4": receipt.last4,
+            "reference": receipt.reference,
+            "paidAt": receipt.paid_at.isoformat(),
+        }
+    return shown
 
 
 def _body() -> dict[str, Any]:
@@ -73,15 +97,16 @@ def _text(body: dict[str, Any], key: str, limit: int = 200) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def _authorised_session(session_id: str) -> PortalSession | None:
+def _authorised_session(session_id: str) -> PortalSession:
+    """The session the bearer token opens; SessionRefusedError (the one 403) otherwise."""
     bearer = header(app.current_event.raw_event, "authorization")
     token = bearer[7:] if bearer.lower().startswith("bearer ") else ""
     now = clock.now()
     if not token or not api_token_valid(session_id, token, wiring.pepper(), now):
-        return None
+        raise SessionRefusedError("no valid API token")
     session = wiring.portal_sessions().get(session_id)
     if session is None or now >= session.expires_at:
-        return None
+        raise SessionRefusedError("no such session, or expired")
     return session
 
 
@@ -121,36 +146,53 @@ def _note_wrong_pin(session_id: str) -> None:
         _note(session, f"portal: wrong PIN ({session.attempts} of {MAX_PIN_ATTEMPTS})")
 
 
+@app.post("/sessions/<session_id>/link")
+def link(session_id: str) -> Response[Any]:
+    view = view_link(
+        session_id,
+        _text(_body(), "token", 100),
+        sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
+        now=clock.now(),
+    )
+    return _refused() if view is None else json_response(200, _link(view))
+
+
 @app.post("/sessions/<session_id>/verify")
 def verify(session_id: str) -> Response[Any]:
     body = _body()
-    session = verify_pin(
+    opening = open_link(
         session_id,
         _text(body, "token", 100),
         _text(body, "pin", 12),
         sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
         pepper=wiring.pepper(),
         now=clock.now(),
     )
-    if session is None:
-        _note_wrong_pin(session_id)
+    view, session = opening.view, opening.verified
+    if view is None:
         return _refused()
-    _note(session, "portal: PIN accepted, payment page opened")
-    return json_response(
-        200, {"apiToken": api_token(session, wiring.pepper()), **_summary(session)}
-    )
+    if session is not None:
+        _note(session, "portal: PIN accepted, payment page opened")
+        return json_response(200, {"apiToken": api_token(session, wiring.pepper()), **_link(view)})
+    if view.state is LinkState.OPEN:
+        _note_wrong_pin(session_id)
+        return json_response(403, {"error": "wrong_pin", **_link(view)})
+    if view.state is LinkState.LOCKED:
+        _note_wrong_pin(session_id)  # the fifth wrong PIN, or a try on a locked link
+    return json_response(409, {"error": f"link_{view.state.value}", **_link(view)})
 
 
 @app.get("/sessions/<session_id>")
 def status(session_id: str) -> Response[Any]:
     session = _authorised_session(session_id)
-    if session is None:
-        return _refused()
     state = payment_state(
         session_id,
         now=clock.now(),
         sessions=wiring.portal_sessions(),
         transactions=wiring.transactions(),
+        consume_notice=False,  # the notices are the waiting IVR's to hear
     )
     return json_response(200, {"status": state.value, **_summary(session)})
 
@@ -158,8 +200,6 @@ def status(session_id: str) -> Response[Any]:
 @app.post("/sessions/<session_id>/payment")
 def pay(session_id: str) -> Response[Any]:
     session = _authorised_session(session_id)
-    if session is None:
-        return _refused()
     body = _body()
     card_token, name = _text(body, "cardToken", 100), _text(body, "name", 100)
     missing = [field for field, value in (("card", card_token), ("name", name)) if not value]
@@ -170,31 +210,24 @@ def pay(session_id: str) -> Response[Any]:
         return json_response(
             422, {"error": "incomplete", "message": "Complete every field.", "missing": missing}
         )
-    try:
-        outcome = submit_portal_payment(
-            session,
-            card_token,
-            now=clock.now(),
-            sessions=wiring.portal_sessions(),
-            transactions=wiring.transactions(),
-            callers=wiring.callers(),
-            processor=wiring.payment_processor(),
-            queue=wiring.message_queue(),
-            messages=wiring.payment_messages(),
-        )
-    except ReplayError:
-        return json_response(
-            409, {"error": "already_used", "message": "This payment was already made."}
-        )
-    except SessionRefusedError:
-        return _refused()
-    except (InvalidCardError, InvalidAmountError):
-        return json_response(400, {"error": "invalid_card", "message": "Check the card details."})
+    outcome = submit_portal_payment(
+        session,
+        card_token,
+        now=clock.now(),
+        sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
+        callers=wiring.callers(),
+        processor=wiring.payment_processor(),
+        queue=wiring.message_queue(),
+        messages=wiring.payment_messages(),
+    )
     result = {
         "status": outcome.status.value,
         "amountDisplay": outcome.amount.spoken(),
         "last4": outcome.last4,
         "reference": outcome.reference,
+        "cardTriesLeft": outcome.card_tries_left,
+        "brand": outcome.brand,
     }
     shown = f"{outcome.amount.spoken()} with the card ending {outcome.last4}"
     if outcome.status is ChargeStatus.DECLINED:
@@ -206,17 +239,7 @@ def pay(session_id: str) -> Response[Any]:
     return json_response(200, result)
 
 
-@app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
-def domain_error(error: IvrError) -> Response[Any]:
-    logger.warning("portal request refused", extra={"errorCode": error.code})
-    return json_response(503, {"error": "unavailable", "message": "Please try again in a moment."})
-
-
-@app.exception_handler(BadRequestError)  # type: ignore[untyped-decorator]
-def bad_request(error: BadRequestError) -> Response[Any]:
-    return json_response(400, {"error": "bad_request", "message": str(error)})
-
-
+answer_domain_errors(app, "portal", refused=REFUSED)
 answer_unknown_routes_and_failures(app, "portal")
 
 

@@ -17,8 +17,9 @@ from ivr.payments.checkout import start_portal_payment
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
     config = settings()
     # The number on record that caller lookup found; the link never goes to a typed number.
-    number = request.attributes.get("callerNumber") or request.customer_number
-    lookup = look_up_caller(number, callers=wiring.callers(), region=config.default_phone_region)
+    lookup = look_up_caller(
+        request.caller_number, callers=wiring.callers(), region=config.default_phone_region
+    )
     started = start_portal_payment(
         customer=lookup.customer,
         contact_id=request.contact_id,

@@ -8,61 +8,100 @@ to 3 times) finds the callback it stored and answers the same, and texts nothing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ivr import wiring
-from ivr.callbacks.scheduling import REFUSAL_SPOKEN, proposal_from_slots, spoken
-from ivr.callbacks.service import Booking, CallbackRequest, CallbackService, who_to_call
-from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
-from ivr.core.errors import MalformedEventError, NotFoundError
+from ivr.callbacks.scheduling import (
+    REFUSAL_SPOKEN,
+    Proposal,
+    offer_spoken,
+    proposal_from_slots,
+    spoken,
+)
+from ivr.callbacks.service import Booking, CallbackRequest, who_to_call
+from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler, dispatch
+from ivr.core.errors import MalformedEventError
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
 from ivr.core.settings import settings
-
-DEFAULT_QUEUE = "BasicQueue"
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
 @connect_handler
 def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
+    return dispatch(request, _MODES, key="mode", default="scheduled")
+
+
+def _asked(request: ConnectRequest, step: str) -> CallbackRequest:
     config = settings()
     phone, zone_name = who_to_call(
-        request.attributes.get("callerNumber") or request.customer_number,
+        request.caller_number,
         callers=wiring.callers(),
         region=config.default_phone_region,
         contact_center_zone=config.contact_center_timezone,
         known_zone=request.attributes.get("callerTimezone"),
     )
+    queue = request.parameters.get("queue") or config.callback_queue_name
+    return CallbackRequest(request.contact_id, step, phone, queue, zone_name)
+
+
+def _answered(request: ConnectRequest, book: Callable[[CallbackRequest], Booking]) -> ConnectAnswer:
+    mode = request.parameters.get("mode") or "scheduled"
+    asked = _asked(request, "immediate" if mode == "immediate" else "book")
+    booking = book(asked)
+    logger.info("callback request", extra={"mode": mode, "outcome": booking.outcome})
+    return booking_answer(booking, asked.timezone)
+
+
+def _immediate(request: ConnectRequest) -> ConnectAnswer:
+    return _answered(request, wiring.callback_service().queue_immediate)
+
+
+def _scheduled(request: ConnectRequest) -> ConnectAnswer:
+    proposal = _proposal(request)
+    return _answered(request, lambda asked: wiring.callback_service().schedule(asked, proposal))
+
+
+def _slot(request: ConnectRequest) -> ConnectAnswer:
+    at = _instant(request.parameters.get("slot"))
+    return _answered(request, lambda asked: wiring.callback_service().book_slot(asked, at))
+
+
+def _move(request: ConnectRequest) -> ConnectAnswer:
+    callback_id, proposal = request.parameters.get("callbackId", ""), _proposal(request)
+    return _answered(
+        request,
+        lambda asked: wiring.callback_service().move_for_caller(
+            callback_id, asked.phone, proposal, asked.timezone
+        ),
+    )
+
+
+def _move_slot(request: ConnectRequest) -> ConnectAnswer:
+    callback_id, at = (
+        request.parameters.get("callbackId", ""),
+        _instant(request.parameters.get("slot")),
+    )
+    return _answered(
+        request,
+        lambda asked: wiring.callback_service().move_to_slot_for_caller(
+            callback_id, asked.phone, at
+        ),
+    )
+
+
+_MODES = {
+    "scheduled": _scheduled,
+    "slot": _slot,
+    "immediate": _immediate,
+    "move": _move,
+    "move-slot": _move_slot,
+}
+
+
+def _proposal(request: ConnectRequest) -> Proposal:
     params = request.parameters
-    mode = params.get("mode", "scheduled")
-    step = "immediate" if mode == "immediate" else "book"
-    queue = params.get("queue") or DEFAULT_QUEUE
-    asked = CallbackRequest(request.contact_id, step, phone, queue, zone_name)
-    booking = _book(wiring.callback_service(), mode, asked, params)
-    logger.info("callback request", extra={"mode": mode, "outcome": _outcome(booking)})
-    return booking_answer(booking, zone_name)
-
-
-def _book(
-    service: CallbackService, mode: str, asked: CallbackRequest, params: Mapping[str, str]
-) -> Booking:
-    if mode == "immediate":
-        return service.queue_immediate(asked)
-    if mode == "scheduled":
-        proposal = proposal_from_slots(params.get("date"), params.get("time"), params.get("times"))
-        return service.schedule(asked, proposal)
-    if mode == "slot":
-        return service.book_slot(asked, _instant(params.get("slot")))
-    if mode in ("move", "move-slot"):
-        callback_id = params.get("callbackId", "")
-        current = service.store.get(callback_id) if callback_id else None
-        if current is None or current.phone != asked.phone:
-            raise NotFoundError("no such callback for this caller")
-        if mode == "move-slot":
-            return service.move_to_slot(callback_id, _instant(params.get("slot")))
-        proposal = proposal_from_slots(params.get("date"), params.get("time"), params.get("times"))
-        return service.move(callback_id, proposal, asked.timezone)
-    raise MalformedEventError(f"unknown mode {mode[:20]!r}")
+    return proposal_from_slots(params.get("date"), params.get("time"), params.get("times"))
 
 
 def _instant(text: str | None) -> datetime:
@@ -75,25 +114,16 @@ def _instant(text: str | None) -> datetime:
     return instant.astimezone(UTC)
 
 
-def _outcome(booking: Booking) -> str:
-    if booking.existing is not None:
-        return "pending"
-    if booking.callback is not None:
-        return "queued" if booking.callback.kind.value == "immediate" else "booked"
-    return "refused"
-
-
 def _iso(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def booking_answer(booking: Booking, zone_name: str) -> ConnectAnswer:
     """The flat answer the callback flow branches on (``outcome``) and reads aloud."""
-    outcome = _outcome(booking)
     if booking.existing is not None:
         existing = booking.existing
         return answer(
-            outcome=outcome,
+            outcome=booking.outcome,
             pendingCallbackId=existing.callback_id,
             pendingKind=existing.kind.value,
             pendingSpoken=existing.spoken(),
@@ -101,7 +131,7 @@ def booking_answer(booking: Booking, zone_name: str) -> ConnectAnswer:
     if booking.callback is not None:
         callback = booking.callback
         return answer(
-            outcome=outcome,
+            outcome=booking.outcome,
             callbackId=callback.callback_id,
             whenSpoken=spoken(callback.call_at, callback.timezone),
             smsSent=booking.sms_sent,
@@ -109,23 +139,15 @@ def booking_answer(booking: Booking, zone_name: str) -> ConnectAnswer:
     decision = booking.decision
     refusal = decision.refusal if decision else None
     alternatives = list(decision.alternatives) if decision else []
-    spoken_alternatives = [spoken(alt, zone_name) for alt in alternatives]
     values: dict[str, object] = {
-        "outcome": outcome,
+        "outcome": booking.outcome,
         "reason": refusal.value if refusal else "unreadable",
         "reasonSpoken": REFUSAL_SPOKEN[refusal] if refusal else "",
         "altCount": len(alternatives),
-        "offerSpoken": _offer(spoken_alternatives),
+        "offerSpoken": offer_spoken(alternatives, zone_name),
     }
     for number in (1, 2):  # always present (empty when missing): the flow copies them
         has = number <= len(alternatives)
         values[f"alt{number}"] = _iso(alternatives[number - 1]) if has else ""
-        values[f"alt{number}Spoken"] = spoken_alternatives[number - 1] if has else ""
+        values[f"alt{number}Spoken"] = spoken(alternatives[number - 1], zone_name) if has else ""
     return answer(**values)
-
-
-def _offer(alternatives: list[str]) -> str:
-    if not alternatives:
-        return ""
-    keys = [f"{said}, press {number}" for number, said in enumerate(alternatives, 1)]
-    return f"I can call you on {', or on '.join(keys)}. To choose another time, press 3."

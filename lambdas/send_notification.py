@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from ivr import wiring
 from ivr.adapters.messaging.sending import send_once
 from ivr.core.observability import logger
+from ivr.core.settings import settings
 from ivr.notify import message_from_json
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -32,6 +33,9 @@ def send_record(record: SQSRecord, lambda_context: Any = None) -> str:
     )
     logger.info("message sent", extra={"channel": message.channel.value})
     return message_id
+
+
+settings()  # at cold start: a variable the IVR cannot run with fails the init, named
 
 
 @logger.inject_lambda_context

@@ -17,39 +17,28 @@ from ivr import wiring
 from ivr.callbacks.sms_replies import (
     InboundSms,
     InvalidInboundSmsError,
-    handle_reply,
+    answer_reply,
     parse_inbound,
 )
-from ivr.core.errors import NotificationError
 from ivr.core.observability import logger
 from ivr.core.settings import settings
-from ivr.notify import Channel, OutgoingMessage
 
-#: The queue a text reply cancels in when the customer record names no pending callback (an
-#: unknown number's callback); the flows book into this queue.
-DEFAULT_QUEUE = "BasicQueue"
 #: SNS retries a failed delivery for up to a day or so; Lambda's async retries, six hours.
 RECORD_SECONDS = 2 * 24 * 3600
 
 
 def _reply(sms: InboundSms) -> dict[str, str]:
-    result = handle_reply(
+    answered = answer_reply(
         sms,
         service=wiring.callback_service(),
         callers=wiring.callers(),
+        notifier=wiring.notifier(),
         region=settings().default_phone_region,
-        default_queue=DEFAULT_QUEUE,
+        # an unknown number's callback is in the queue the flows book into
+        default_queue=settings().callback_queue_name,
     )
-    sent = "no"
-    if result.answer is not None and result.phone is not None:
-        message = OutgoingMessage(
-            Channel.SMS, result.phone, result.answer, f"sms-reply-{sms.message_id}"
-        )
-        try:
-            wiring.notifier().send(message)
-            sent = "yes"
-        except NotificationError as error:
-            logger.warning("reply SMS not sent", extra={"errorCode": error.code})
+    result = answered.result
+    sent = "yes" if answered.sent else "no"
     return {"outcome": result.outcome.value, "callbackId": result.callback_id or "", "sent": sent}
 
 
@@ -80,6 +69,9 @@ def _sns_message(record: object) -> object:
         return None
     sns = record.get("Sns")
     return sns.get("Message") if isinstance(sns, dict) else None
+
+
+settings()  # at cold start: a variable the IVR cannot run with fails the init, named
 
 
 @logger.inject_lambda_context

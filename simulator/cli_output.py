@@ -29,8 +29,23 @@ def route_handler_logs(verbose: bool) -> None:
 
     logger.setLevel(_VERBOSE if verbose else _OFF)
     for handler in logging.getLogger(logger.name).handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sys.stderr)
+        if isinstance(handler, logging.StreamHandler) and handler.stream is not _STDERR:
+            handler.setStream(_STDERR)
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is when a record is written: a stream fixed at the first call would
+    outlive it (pytest's capsys closes its stream after each test; the next setStream then
+    flushed a closed file)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_STDERR = _CurrentStderr()
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from ivr.callbacks.service import (
 from ivr.callers import Customer, OpenTransaction, PendingCallbackMark, VoiceEnrolment
 from ivr.core.circuit import CircuitState
 from ivr.core.errors import ConflictError, NotFoundError
+from ivr.core.money import Money
 from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
 from ivr.payments.transactions import CardSummary, Transaction, TransactionStatus
 
@@ -110,7 +111,12 @@ class FakeTransactionStore:
             self.transactions[payment_id] = settled
             if status is not TransactionStatus.ABANDONED:  # an abandoned payment stays marked
                 customer = self.callers.customers[current.customer_phone]
-                self.callers.customers[customer.phone] = replace(customer, open_transaction=None)
+                balance = customer.balance
+                if status is TransactionStatus.COMPLETE:
+                    balance = Money(balance.minor - current.amount.minor, balance.currency)
+                self.callers.customers[customer.phone] = replace(
+                    customer, open_transaction=None, balance=balance
+                )
             return settled
 
     def resume(self, abandoned_id: str, transaction: Transaction) -> None:
@@ -157,13 +163,17 @@ class FakePortalSessionStore:
             return self.sessions[session_id]
 
     def count_failed_attempt(self, session_id: str, max_attempts: int) -> int:
-        issued = PortalSessionStatus.ISSUED
+        takes_pins = {PortalSessionStatus.ISSUED, PortalSessionStatus.VERIFIED}
         with self._lock:
             current = self.sessions.get(session_id)
-            if current is None or current.status is not issued or current.attempts >= max_attempts:
+            if (
+                current is None
+                or current.status not in takes_pins
+                or current.attempts >= max_attempts
+            ):
                 raise ConflictError("portal session condition not met")
             attempts = current.attempts + 1
-            status = PortalSessionStatus.LOCKED if attempts >= max_attempts else issued
+            status = PortalSessionStatus.LOCKED if attempts >= max_attempts else current.status
             self.sessions[session_id] = replace(current, attempts=attempts, status=status)
         return attempts
 
@@ -199,6 +209,19 @@ class FakePortalSessionStore:
 
     def set_notice(self, session_id: str, notice: PortalNotice) -> None:
         self._change(session_id, lambda s: s.status is PortalSessionStatus.VERIFIED, notice=notice)
+
+    def count_decline(self, session_id: str, declines_seen: int) -> None:
+        with self._lock:
+            current = self.sessions.get(session_id)
+            if (
+                current is None
+                or current.status is not PortalSessionStatus.VERIFIED
+                or current.declines != declines_seen
+            ):
+                raise ConflictError("portal session condition not met")
+            self.sessions[session_id] = replace(
+                current, declines=current.declines + 1, notice=PortalNotice.DECLINED
+            )
 
     def take_notice(self, session_id: str, notice: PortalNotice) -> bool:
         try:

@@ -1,1 +1,1 @@
-"""The IVR's shared domain package: callers, transactions, portal sessions, callbacks, activity."""
+"""The IVR's shared package: core, the feature packages (the domain), channels, adapters, wiring."""

@@ -108,6 +108,12 @@ def look_up_caller(raw_number: str | None, *, callers: CallerStore, region: str)
     return CallerLookup(LookupStatus.FOUND, phone=phone, customer=customer)
 
 
+def customer_on_record(number: str | None, *, callers: CallerStore) -> Customer | None:
+    """The customer whose number on record is ``number``, read only when it is E.164 (as caller
+    lookup normalised it); a number in any other form finds no one."""
+    return callers.find_by_phone(number) if number and number.startswith("+") else None
+
+
 def balance_of(raw_number: str | None, *, callers: CallerStore, region: str) -> Money:
     """The balance of the customer calling from ``raw_number``; NotFoundError if there is none."""
     lookup = look_up_caller(raw_number, callers=callers, region=region)

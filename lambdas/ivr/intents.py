@@ -19,6 +19,14 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Literal
 
+from ivr.callbacks.scheduling import OpeningHours
+from ivr.callbacks.times import (
+    DAY_PARTS,
+    day_part_said,
+    keyed_time,
+    only_bookable_reading,
+    reading_for_day_part,
+)
 from ivr.core.money import Money
 
 
@@ -27,6 +35,7 @@ class IntentName(StrEnum):
     MAKE_PAYMENT = "MakePayment"
     TALK_TO_AGENT = "TalkToAgent"
     REQUEST_CALLBACK = "RequestCallback"
+    CLARIFY_REQUEST = "ClarifyRequest"
     FALLBACK = "FallbackIntent"
 
 
@@ -37,6 +46,7 @@ INTENT_SLOTS: dict[str, tuple[str, ...]] = {
     IntentName.MAKE_PAYMENT: ("Amount", "PaymentMethod"),
     IntentName.TALK_TO_AGENT: (),
     IntentName.REQUEST_CALLBACK: ("CallbackDate", "CallbackTime"),
+    IntentName.CLARIFY_REQUEST: (),
     IntentName.FALLBACK: (),
 }
 
@@ -47,6 +57,10 @@ LAST_TURN = "lastTurnId"  # Lex calls the hook twice in one turn (dialog, then f
 TIME_CHOICES = "callbackTimeChoices"  # "10:00,22:00" while we ask "AM or PM?"
 INVALID_REPLIES = "invalidReplies"
 FALLBACKS = "fallbacks"
+CLARIFICATIONS = "clarifications"  # clarifying questions asked in a row
+DAY_PART = "callbackDayPart"  # "AF" while we ask "What time in the afternoon?"
+#: Lex's session attribute for the caller's time zone (the callback flow sets it).
+TIME_ZONE = "x-amz-lex:time-zone"
 
 SORRY = "Sorry, how can I help?"
 HELP = (
@@ -55,6 +69,10 @@ HELP = (
 )
 HAND_OVER = "Let me get someone to help you."
 SAY_AGAIN = "Sorry, I didn't catch that. Could you say it again?"
+CLARIFY_PAYMENT_OR_BALANCE = "Would you like to hear your balance, or make a payment?"
+CLARIFY_ALREADY_PAID = (
+    "I can check that for you. Would you like to hear your balance, or talk to an agent?"
+)
 
 #: Untrusted slot text: at most this long, and only these characters (security brief V5).
 MAX_SLOT_CHARS = 100
@@ -66,6 +84,9 @@ MAX_ENTRY_CHARS = 300
 MAX_INVALID_REPLIES = 3
 #: Unrecognised turns before the caller is handed over.
 MAX_FALLBACKS = 2
+#: Clarifying questions in a row before the caller is handed over.
+MAX_CLARIFICATIONS = 2
+_ALREADY_PAID = re.compile(r"\b(paid|sent|made|went through|gone through)\b", re.IGNORECASE)
 MAX_PAYMENT = Decimal("10000")
 _CENT = Decimal("0.01")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -91,6 +112,9 @@ class Turn:
     attributes: Mapping[str, str] = field(default_factory=dict)
     confirmation: str = "None"  # None | Confirmed | Denied
     turn_id: str | None = None
+    #: The callback queue's opening hours: a time only one reading makes bookable needs no
+    #: "AM or PM?" question.
+    opening_hours: OpeningHours | None = None
 
 
 StepKind = Literal["delegate", "elicit_slot", "fulfilled", "failed", "elicit_intent"]
@@ -107,9 +131,11 @@ class Step:
     slot: str | None = None
 
 
-def next_step(turn: Turn) -> Step:
+def next_step(turn: Turn, *, opening_hours: OpeningHours | None = None) -> Step:
     """Decide the reply to one code hook call, and keep the transcript and intent attributes."""
     turn = replace(turn, attributes=_record_caller(turn))
+    if opening_hours is not None:
+        turn = replace(turn, opening_hours=opening_hours)
     if turn.intent not in INTENT_SLOTS:
         step = Step("elicit_intent", attributes=turn.attributes, message=SORRY)
     else:
@@ -188,18 +214,57 @@ def _check_callback_date(turn: Turn) -> Turn | Step:
 
 
 def _check_callback_time(turn: Turn) -> Turn | Step:
-    value = turn.slots.get("CallbackTime")
+    value = turn.slots.get("CallbackTime") or _keyed_callback_time(turn)
     if value is None:
         return turn
+    turn = replace(turn, slots={**turn.slots, "CallbackTime": value})
     choices = [t for t in value.resolved if _HHMM.fullmatch(t)]
     if value.interpreted is None and len(choices) >= 2:
-        return _ask_am_or_pm(turn, choices[:2])
+        picked = _one_reading(turn, choices)
+        if picked is None:
+            return _ask_am_or_pm(turn, choices[:2])
+        value = SlotValue(value.original, picked, (picked,))
+        turn = replace(turn, slots={**turn.slots, "CallbackTime": value})
     pending = turn.attributes.get(TIME_CHOICES, "")
     if value.interpreted in _MORNING | _LATER and pending:
         return _pick_time(turn, value, pending.split(","))
+    if value.interpreted in DAY_PARTS:
+        return _ask_hour_in(turn, value.interpreted)
     if value.interpreted is None or not _HHMM.fullmatch(value.interpreted):
         return _reask(turn, "CallbackTime", "What time should we call you? For example, 3 pm.")
-    return replace(turn, attributes=_without(turn.attributes, TIME_CHOICES))
+    return replace(turn, attributes=_without(turn.attributes, TIME_CHOICES, DAY_PART))
+
+
+def _keyed_callback_time(turn: Turn) -> SlotValue | None:
+    """Four keypad digits ("1500", "0300") when Lex left the time slot empty - once the day is
+    in (the day is asked first), so digits keyed for a date are never read as a time."""
+    if turn.slots.get("CallbackDate") is None:
+        return None
+    at = keyed_time(turn.said)
+    return SlotValue(turn.said.strip(), at, (at,)) if at else None
+
+
+def _one_reading(turn: Turn, choices: list[str]) -> str | None:
+    """The caller's part of the day ("tomorrow afternoon at three", or the one they gave before
+    we asked for the hour) decides; else the opening hours, when only one reading is open."""
+    part = day_part_said(turn.said) or turn.attributes.get(DAY_PART)
+    picked = reading_for_day_part(choices, part)
+    if picked is not None:
+        return picked
+    day_value = turn.slots.get("CallbackDate")
+    return only_bookable_reading(
+        choices,
+        day=_iso_date(day_value.interpreted if day_value else None),
+        hours=turn.opening_hours,
+        caller_zone=turn.attributes.get(TIME_ZONE),
+    )
+
+
+def _ask_hour_in(turn: Turn, part: str) -> Step:
+    """ "Tomorrow afternoon": remember the afternoon and ask only for the hour."""
+    attributes = {**_without(turn.attributes, TIME_CHOICES), DAY_PART: part}
+    words = DAY_PARTS[part][1]
+    return _ask(replace(turn, attributes=attributes), "CallbackTime", f"What time in the {words}?")
 
 
 def _ask_am_or_pm(turn: Turn, choices: list[str]) -> Step:
@@ -229,7 +294,8 @@ def _complete_callback(turn: Turn) -> Turn | Step:
     """A day without a time (or a time without a day) is half a schedule: ask for the other half."""
     has_date, has_time = (turn.slots.get(s) is not None for s in ("CallbackDate", "CallbackTime"))
     if has_date and not has_time:
-        return _ask(turn, "CallbackTime")
+        part = day_part_said(turn.said)
+        return _ask_hour_in(turn, part) if part else _ask(turn, "CallbackTime")
     if has_time and not has_date:
         return _ask(turn, "CallbackDate")
     return turn
@@ -263,7 +329,9 @@ def _reask(turn: Turn, slot: str, message: str) -> Step:
 def _fulfil(turn: Turn) -> Step:
     if turn.intent == IntentName.FALLBACK:
         return _fall_back(turn)
-    attributes = _without(turn.attributes, FALLBACKS, INVALID_REPLIES)
+    if turn.intent == IntentName.CLARIFY_REQUEST:
+        return _clarify(turn)
+    attributes = _without(turn.attributes, FALLBACKS, INVALID_REPLIES, CLARIFICATIONS)
     if turn.confirmation == "Denied":
         return Step("failed", turn.slots, attributes, "Okay, I won't do that.")
     return Step("fulfilled", turn.slots, attributes, _done_message(turn))
@@ -275,6 +343,22 @@ def _fall_back(turn: Turn) -> Step:
         return Step("failed", turn.slots, _without(turn.attributes, FALLBACKS), HAND_OVER)
     return Step(
         "elicit_intent", attributes={**turn.attributes, FALLBACKS: str(count)}, message=HELP
+    )
+
+
+def _clarify(turn: Turn) -> Step:
+    """A request that could mean two things gets one short question, not a guess; a caller
+    still unclear after two questions is handed over."""
+    count = _count(turn.attributes, CLARIFICATIONS) + 1
+    if count > MAX_CLARIFICATIONS:
+        return Step("failed", turn.slots, _without(turn.attributes, CLARIFICATIONS), HAND_OVER)
+    question = (
+        CLARIFY_ALREADY_PAID if _ALREADY_PAID.search(turn.said) else (CLARIFY_PAYMENT_OR_BALANCE)
+    )
+    return Step(
+        "elicit_intent",
+        attributes={**turn.attributes, CLARIFICATIONS: str(count)},
+        message=question,
     )
 
 

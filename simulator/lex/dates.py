@@ -23,6 +23,7 @@ MONTHS = {name: number for number, name in enumerate(_MONTHS, start=1)} | {
 }
 _RELATIVE_DAYS: dict[tuple[str, ...], int] = {
     ("today",): 0,
+    ("tonight",): 0,
     ("tomorrow",): 1,
     ("day", "after", "tomorrow"): 2,
     ("yesterday",): -1,

@@ -3,11 +3,16 @@
 First an exact match against a sample utterance, capturing slot values where the template names a
 slot (``pay {Amount} dollars``). Failing that, a word-overlap score (F1 over content words, slot
 values set aside) against every sample utterance; the best intent wins if it clears the locale's
-NluConfidenceThreshold. Otherwise the answer is the fallback intent, as in Lex.
+NluConfidenceThreshold. Otherwise the answer is the fallback intent, as in Lex. Equal scores go
+to the intent whose matched words are rarer across the bot's intents ("get me an agent" shares
+"agent" with one intent and "account" with three): a model like Lex's weighs a word that names
+one intent above one that many intents use.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,16 +45,25 @@ class Interpretation:
 class Recogniser:
     def __init__(self, bot: BotDef) -> None:
         self.bot = bot
+        intents = self._intents()
+        used_by = Counter(
+            word
+            for intent in intents
+            for word in {w for t in intent.templates for w in _content(t)}
+        )
+        #: How much a matched word says about the intent (inverse intent frequency).
+        self._weight = {word: math.log((len(intents) + 1) / n) for word, n in used_by.items()}
 
     def interpret(self, text: str, today: date) -> list[Interpretation]:
         """Every intent, best first; the fallback intent first when nothing matches well enough."""
         tokens = normalise(text)[:MAX_TOKENS]
         exact = self._exact(tokens, today)
-        scored = sorted(
+        ranked = sorted(
             (self._scored(intent, tokens, today) for intent in self._intents()),
-            key=lambda found: found.confidence or 0.0,
+            key=lambda found: (found[0].confidence or 0.0, found[1]),
             reverse=True,
         )
+        scored = [interpretation for interpretation, _ in ranked]
         fallback = Interpretation(self.bot.fallback.name)
         if exact is not None:
             return [exact, *(s for s in scored if s.intent != exact.intent), fallback]
@@ -108,7 +122,11 @@ class Recogniser:
 
     # --- word-overlap score ---------------------------------------------------------------------
 
-    def _scored(self, intent: IntentDef, tokens: list[str], today: date) -> Interpretation:
+    def _scored(
+        self, intent: IntentDef, tokens: list[str], today: date
+    ) -> tuple[Interpretation, float]:
+        """The intent's best F1 over its sample utterances, and the weight of the words that
+        best one matched (to break ties)."""
         used: set[int] = set()
         slots: dict[str, SlotValue] = {}
         for slot in intent.slots.values():
@@ -117,8 +135,14 @@ class Recogniser:
                 slots[slot.name], positions = found
                 used |= positions
         said = _content(token for index, token in enumerate(tokens) if index not in used)
-        score = max((_f1(_content(t), said) for t in intent.templates), default=0.0)
-        return Interpretation(intent.name, slots, round(score, 2))
+        best, weight = 0.0, 0.0
+        for template in intent.templates:
+            expected = _content(template)
+            score = round(_f1(expected, said), 2)
+            matched = sum(self._weight.get(word, 0.0) for word in expected & said)
+            if (score, matched) > (best, weight):
+                best, weight = score, matched
+        return Interpretation(intent.name, slots, best), weight
 
     def _find(
         self, type_name: str, tokens: list[str], today: date, used: set[int]

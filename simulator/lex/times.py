@@ -92,6 +92,8 @@ def _clock(words: list[str]) -> Clock | None:
         return _relative_clock(words)
     if len(words) == 1 and ":" in words[0]:
         return _written_clock(words[0])
+    if len(words) == 1 and len(words[0]) == 4 and words[0].isdigit():
+        return _written_clock(f"{words[0][:2]}:{words[0][2:]}")  # "1500": keyed or military
     hour = _hour(words[0])
     minute = _minutes(words[1:])
     if hour is None or minute is None:

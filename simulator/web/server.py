@@ -501,7 +501,7 @@ class CardHandler(_Handler):
         if data is None:
             return
         from ivr import wiring
-        from ivr.payments.cards import InvalidCardError, parse_card
+        from ivr.payments.cards import InvalidCardError, invalid_card_fields, parse_card
 
         try:
             card = parse_card(
@@ -511,7 +511,8 @@ class CardHandler(_Handler):
                 today=date.today(),
             )
         except InvalidCardError as invalid:
-            self.send_json(400, {"error": "invalid_card", "field": str(invalid)})
+            fields = invalid_card_fields(data, today=date.today())
+            self.send_json(400, {"error": "invalid_card", "field": str(invalid), "fields": fields})
             return
         token = wiring.sandbox_processor().tokenize(card)
         self.send_json(200, {"token": token.token, "brand": token.brand, "last4": token.last4})

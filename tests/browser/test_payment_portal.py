@@ -1,5 +1,7 @@
-"""The payment portal pages in headless Chromium: PIN -> payment -> confirmation, incomplete
-details named, an expired link and a locked link that say what to do."""
+"""The payment portal in headless Chromium, every state a customer can meet, each one screenshot at
+390 and 1280 pixels (test-output/screenshots/portal-*-390.png and -1280.png): PIN entry, a wrong
+PIN, a locked link, an expired link, the card form, field errors (named, cleared when fixed), a
+declined card with another tried on the same page, the receipt, and a link already paid."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 BEN = "+12025550100"
 PIN = re.compile(r"Your PIN is ((?:\d ?){6})")
+WIDTHS = {390: 844, 1280: 900}
 
 
 def portal_link(center: ContactCenter, number: str) -> tuple[str, str]:
@@ -39,6 +42,24 @@ def hang_up(center: ContactCenter, number: str) -> None:
     center.wait_until_idle(number)
 
 
+@pytest.fixture
+def page(browser: Any) -> Any:
+    context = browser.new_context(viewport={"width": 390, "height": WIDTHS[390]})
+    yield context.new_page()
+    context.close()
+
+
+def both_widths(page: Any, name: str) -> None:
+    """Screenshot the page as it is at 390 and at 1280 pixels, with no serious a11y problem."""
+    for width, height in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(250)  # the card frame reports its new height
+        screenshot(page, f"portal-{name}-{width}")
+        assert serious_accessibility_problems(page) == [], (name, width)
+    page.set_viewport_size({"width": 390, "height": WIDTHS[390]})
+    page.wait_for_timeout(250)
+
+
 def enter_pin(page: Any, pin: str) -> None:
     """Type the PIN and continue, once the page has the answer to the previous try."""
     button = page.get_by_role("button", name="Continue")
@@ -53,89 +74,131 @@ def card_frame(page: Any) -> Any:
     return page.frame_locator("#card-frame")
 
 
-def test_customer_enters_pin_pays_and_sees_the_confirmation(
-    contact_center: ContactCenter, phone_context: Any
+def fill_card(page: Any, number: str, expiry: str = "12/30", cvv: str = "123") -> None:
+    frame = card_frame(page)
+    frame.get_by_label("Card number").fill(number)
+    frame.get_by_label("Expiry (MM/YY)").fill(expiry)
+    frame.get_by_label("Security code").fill(cvv)
+
+
+def assert_card_fields_line_up_with_no_gap(page: Any) -> None:
+    frame = card_frame(page)
+    expiry, cvv = frame.locator("#expiry").bounding_box(), frame.locator("#cvv").bounding_box()
+    assert abs(expiry["y"] - cvv["y"]) < 1 and abs(expiry["height"] - cvv["height"]) < 1
+    framed = page.locator("#card-frame").bounding_box()
+    form = frame.locator("#card-form").bounding_box()
+    gap = framed["y"] + framed["height"] - (form["y"] + form["height"])
+    assert 0 <= gap < 12, f"{gap:.0f} px of empty frame below the card fields"
+
+
+def test_five_wrong_pins_lock_the_link_and_the_page_says_so(
+    contact_center: ContactCenter, page: Any
 ) -> None:
     link, pin = portal_link(contact_center, BEN)
-    page = phone_context.new_page()
     page.goto(link)
     page.get_by_role("heading", name="Enter your PIN").wait_for()
-    screenshot(page, "portal-1-pin")
-    assert serious_accessibility_problems(page) == []
+    both_widths(page, "1-pin-entry")
+    wrong = "000000" if pin != "000000" else "111111"
+    enter_pin(page, wrong)
+    error = page.locator("#pin-error")
+    assert "That PIN isn't right" in error.inner_text() and "4 tries left" in error.inner_text()
+    both_widths(page, "2-wrong-pin")
+    for _ in range(4):
+        enter_pin(page, wrong)
+    page.get_by_role("heading", name="This payment link is locked").wait_for()
+    assert "5 wrong PINs" in page.inner_text("#problem-step")
+    assert "If you're still on the call" in page.inner_text("#problem-next")
+    both_widths(page, "3-locked")
+    contact_center.wait_for_prompt(BEN, "locked after too many wrong PINs")
+    page.reload()
+    page.get_by_role("heading", name="This payment link is locked").wait_for()
+    hang_up(contact_center, BEN)
 
+
+def test_an_expired_link_says_so_as_soon_as_it_opens(
+    contact_center: ContactCenter, page: Any
+) -> None:
+    link, _ = portal_link(contact_center, BEN)
+    hang_up(contact_center, BEN)
+    status, _ = contact_center.post("/local/clock", {"advanceSeconds": 11 * 60})
+    assert status == 200
+    page.goto(link)
+    page.get_by_role("heading", name="This payment link has expired").wait_for()
+    assert "10 minutes" in page.inner_text("#problem-message")
+    assert not page.get_by_label("6-digit PIN").is_visible()
+    both_widths(page, "4-expired")
+
+
+def test_a_link_without_its_token_gets_the_one_refusal(
+    contact_center: ContactCenter, page: Any
+) -> None:
+    page.goto(f"{contact_center.url}/pay/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d#not-the-token")
+    page.get_by_role("heading", name="This payment link can't be used").wait_for()
+    assert "We couldn't open this payment" in page.inner_text("#problem-message")
+
+
+def test_customer_fixes_named_fields_tries_another_card_and_pays(
+    contact_center: ContactCenter, page: Any
+) -> None:
+    link, pin = portal_link(contact_center, BEN)
+    page.goto(link)
     enter_pin(page, pin)
     page.get_by_role("heading", name="Pay your bill").wait_for()
     assert page.locator("#pay-amount").inner_text() == "$310.75"
     card_frame(page).get_by_label("Card number").wait_for()
-    screenshot(page, "portal-2-payment-form")
-    assert serious_accessibility_problems(page) == []
+    assert_card_fields_line_up_with_no_gap(page)
+    both_widths(page, "5-card-form")
 
-    # Submit with nothing filled in: every missing field is named, and the IVR is told.
+    # Nothing filled in: every missing field is named, and the IVR is told.
     page.get_by_role("button", name="Pay now").click()
-    error = page.locator("#pay-error")
-    error.wait_for()
-    assert "name on card, card number, expiry date, security code" in error.inner_text()
-    assert card_frame(page).get_by_text("Enter the card number.").is_visible()
-    screenshot(page, "portal-3-missing-fields")
-    assert serious_accessibility_problems(page) == []
+    summary = page.locator("#pay-error")
+    summary.wait_for()
+    assert "the name on card, card number, expiry date and security code" in summary.inner_text()
     contact_center.wait_for_prompt(BEN, "Please complete all the payment details")
-
+    # Wrong expiry and security code: each is named; the fields still line up.
     page.get_by_label("Name on card").fill("Ben Carter")
+    fill_card(page, "4242 4242 4242 4242", expiry="13/99", cvv="12")
+    page.get_by_role("button", name="Pay now").click()
+    page.wait_for_function(
+        "() => document.getElementById('pay-error').textContent.includes('Check the')"
+    )
+    assert "Check the expiry date and security code." in summary.inner_text()
     frame = card_frame(page)
-    frame.get_by_label("Card number").fill("4242 4242 4242 4242")
-    frame.get_by_label("Expiry date (MM/YY)").fill("12/30")
+    assert frame.locator("#expiry-error").inner_text() == "Check the expiry date."
+    assert frame.locator("#cvv-error").inner_text() == "Check the security code."
+    assert_card_fields_line_up_with_no_gap(page)
+    both_widths(page, "6-field-errors")
+    # Fixed one by one, each error goes, and the summary with the last.
+    frame.get_by_label("Expiry (MM/YY)").fill("12/30")
+    assert frame.locator("#expiry-error").inner_text() == ""
+    assert "expiry" not in summary.inner_text()
     frame.get_by_label("Security code").fill("123")
+    assert frame.locator("#cvv-error").inner_text() == ""
+    assert not summary.is_visible()
+
+    # A declined card: said on the page, which takes another card.
+    fill_card(page, "4000 0000 0000 0002")
+    page.get_by_role("button", name="Pay now").click()
+    declined = page.locator("#pay-declined")
+    declined.wait_for()
+    assert "ending 0002 was declined" in declined.inner_text()
+    assert "2 more tries" in declined.inner_text()
+    assert frame.get_by_label("Card number").input_value() == ""
+    both_widths(page, "7-declined")
+    contact_center.wait_for_prompt(BEN, "You can try another card on the page")
+
+    fill_card(page, "4242 4242 4242 4242")
     page.get_by_role("button", name="Pay now").click()
     page.get_by_role("heading", name="Payment received").wait_for()
-    assert (
-        "$310.75 was paid with the card ending 4242" in page.locator("#done-message").inner_text()
-    )
-    screenshot(page, "portal-4-confirmation")
-    assert serious_accessibility_problems(page) == []
+    assert "$310.75 was paid with the card ending 4242" in page.inner_text("#done-message")
+    assert "go back to" not in page.inner_text("#done-step").lower()
+    both_widths(page, "8-paid-receipt")
     contact_center.wait_for_prompt(BEN, "Your payment was successful")
+
+    # The link opened again: the receipt, not a PIN.
+    page.reload()
+    page.get_by_role("heading", name="This payment was already made").wait_for()
+    assert page.locator("#done-card").inner_text() == "Visa ending 4242"
+    assert page.locator("#done-amount").inner_text() == "$310.75"
+    both_widths(page, "9-already-paid")
     contact_center.wait_until_idle(BEN)
-
-
-def test_an_expired_link_explains_what_to_do(
-    contact_center: ContactCenter, phone_context: Any
-) -> None:
-    link, pin = portal_link(contact_center, BEN)
-    hang_up(contact_center, BEN)
-    status, _ = contact_center.post("/local/clock", {"advanceSeconds": 11 * 60})
-    assert status == 200
-    page = phone_context.new_page()
-    page.goto(link)
-    enter_pin(page, pin)
-    error = page.locator("#pin-error")
-    error.wait_for()
-    assert "10 minutes" in error.inner_text()
-    assert "ask for a new link" in error.inner_text()
-    screenshot(page, "portal-5-expired-link")
-    assert serious_accessibility_problems(page) == []
-
-
-def test_a_link_locked_by_wrong_pins_refuses_the_right_one_and_says_what_to_do(
-    contact_center: ContactCenter, phone_context: Any
-) -> None:
-    link, pin = portal_link(contact_center, BEN)
-    page = phone_context.new_page()
-    page.goto(link)
-    wrong = "000000" if pin != "000000" else "111111"
-    for _ in range(5):
-        enter_pin(page, wrong)
-    contact_center.wait_for_prompt(BEN, "locked after too many wrong PINs")
-    enter_pin(page, pin)
-    page.wait_for_timeout(300)
-    assert page.get_by_role("heading", name="Enter your PIN").is_visible()
-    assert "5 wrong PINs" in page.locator("#pin-error").inner_text()
-    screenshot(page, "portal-6-locked-link")
-    hang_up(contact_center, BEN)
-
-
-def test_a_link_without_its_token_says_to_open_the_texted_link(
-    contact_center: ContactCenter, phone_context: Any
-) -> None:
-    page = phone_context.new_page()
-    page.goto(f"{contact_center.url}/pay/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d")
-    page.get_by_role("heading", name="This payment link can't be used").wait_for()
-    assert "Open the payment link from the text message" in page.inner_text("#problem-message")

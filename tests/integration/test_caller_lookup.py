@@ -36,7 +36,7 @@ def seeded(aws: None) -> None:
 
 
 def event_from(address: Any) -> dict[str, Any]:
-    event = copy.deepcopy(load_event("connect/caller_lookup.json"))
+    event: dict[str, Any] = copy.deepcopy(load_event("connect/caller_lookup.json"))
     contact = event["Details"]["ContactData"]
     contact["CustomerEndpoint"] = (
         None if address is None else {"Address": address, "Type": "TELEPHONE_NUMBER"}

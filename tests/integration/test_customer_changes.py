@@ -213,7 +213,8 @@ def test_garbage_events_get_an_empty_batch_answer(dlq: str) -> None:
 
     from simulator.context import lambda_context
 
-    for event in (None, [], {"Records": "x"}, {"Records": [None, 3]}):
+    malformed: tuple[Any, ...] = (None, [], {"Records": "x"}, {"Records": [None, 3]})
+    for event in malformed:
         answer = customer_changes.lambda_handler(event, lambda_context("changes"))
         assert answer == {"batchItemFailures": []}
 

@@ -65,7 +65,8 @@ def _notify(key: str) -> dict[str, Any]:
         ]
     }
     answer: dict[str, Any] = customer_import.lambda_handler(event, lambda_context("import"))
-    return answer["files"][0]
+    files: list[dict[str, Any]] = answer["files"]
+    return files[0]
 
 
 def _keys(s3: Any) -> list[str]:

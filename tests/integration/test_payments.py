@@ -123,6 +123,28 @@ def test_paid_session_cannot_be_paid_again(sessions: Any) -> None:
         sessions.mark_paid(sid)
 
 
+def test_a_declined_card_is_counted_once_and_told_to_the_ivr_once(sessions: Any) -> None:
+    from ivr.core.errors import ConflictError
+    from ivr.payments.portal import PortalNotice
+
+    sid = _issued(sessions).session.session_id
+    sessions.mark_verified(sid, MAX_PIN_ATTEMPTS, NOW)
+    sessions.count_decline(sid, 0)
+    with pytest.raises(ConflictError):
+        sessions.count_decline(sid, 0)  # the same card submitted twice
+    assert sessions.get(sid).declines == 1
+    assert sessions.take_notice(sid, PortalNotice.DECLINED)
+    assert not sessions.take_notice(sid, PortalNotice.DECLINED)
+
+
+def test_wrong_pins_on_a_reopened_page_count_and_lock_the_link(sessions: Any) -> None:
+    sid = _issued(sessions).session.session_id
+    sessions.mark_verified(sid, MAX_PIN_ATTEMPTS, NOW)
+    for _ in range(MAX_PIN_ATTEMPTS):
+        sessions.count_failed_attempt(sid, MAX_PIN_ATTEMPTS)
+    assert sessions.get(sid).status is PortalSessionStatus.LOCKED
+
+
 # --- handlers, end to end against moto --------------------------------------------------------
 
 
@@ -219,7 +241,8 @@ def _card_token(world: Any, number: str = "4242424242424242") -> str:
     from ivr.payments.cards import parse_card
 
     card = parse_card(number, "12/30", "123", "Ana Souza", today=date(2026, 12, 1))
-    return world.sandbox_processor().tokenize(card).token
+    token: str = world.sandbox_processor().tokenize(card).token
+    return token
 
 
 def test_double_submit_charges_once_and_the_replay_gets_409(
@@ -239,6 +262,7 @@ def test_double_submit_charges_once_and_the_replay_gets_409(
     assert 200 in statuses and set(statuses) <= {200, 409}
     assert len(world.sandbox_processor().charges) == 1
     assert call_api("POST", f"/sessions/{sid}/payment", body, api_token)[0] == 409
+    assert world.callers().find_by_phone(PHONE).balance == Money(0)  # 120.50 paid, once
     _drain()
     confirmations = [m["channel"] for m in world.local_outbox().messages() if "4242" in m["text"]]
     assert sorted(confirmations) == ["email", "sms"]
@@ -293,7 +317,9 @@ def test_every_portal_answer_carries_the_security_headers(world: Any) -> None:
         assert headers["Cache-Control"] == "no-store"
 
 
-def test_unknown_and_wrong_pin_get_the_same_answer(world: Any, lambda_context: Any) -> None:
+def test_unknown_link_and_wrong_pin_without_the_token_get_the_same_answer(
+    world: Any, lambda_context: Any
+) -> None:
     from simulator.portal_client import call_api
 
     answer = _start("contact-oracle", lambda_context)
@@ -302,7 +328,8 @@ def test_unknown_and_wrong_pin_get_the_same_answer(world: Any, lambda_context: A
     sid, token = link.split("/pay/")[1].split()[0].split("#")
     wrong = "000000" if answer["pinSpoken"][::2] != "000000" else "111111"
     unknown = call_api("POST", f"/sessions/{uuid.uuid4()}/verify", {"token": token, "pin": wrong})
-    wrong_pin = call_api("POST", f"/sessions/{sid}/verify", {"token": token, "pin": wrong})
+    guessed = {"token": token[::-1], "pin": wrong}
+    wrong_pin = call_api("POST", f"/sessions/{sid}/verify", guessed)
     assert unknown == wrong_pin
 
 

@@ -210,7 +210,7 @@ def _start(contact_id: str, lambda_context: Any) -> str:
 def _pay_event(contact_id: str, payment_id: str, card: str = "4242424242424242") -> dict[str, Any]:
     from ivr.adapters.connect.stored_input import carried
 
-    event = load_event("connect/phone_payment_pay.json")
+    event: dict[str, Any] = load_event("connect/phone_payment_pay.json")
     data = event["Details"]["ContactData"]
     data["ContactId"] = data["InitialContactId"] = contact_id
     data["Attributes"]["paymentId"] = payment_id

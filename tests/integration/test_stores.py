@@ -142,6 +142,32 @@ def test_settled_transaction_clears_the_mark_and_keeps_only_card_summary(stores:
     assert stores.callers.find_by_phone("+13125550142").open_transaction is None
 
 
+def test_a_completed_payment_lowers_the_balance_the_next_lookup_reads(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment(amount=Money(4500)))
+    stores.transactions.settle("pay-1", TransactionStatus.COMPLETE, T0)
+    assert stores.callers.find_by_phone("+13125550142").balance == Money(12050 - 4500)
+
+
+def test_a_retried_settle_lowers_the_balance_once(stores: Stores) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment(amount=Money(4500)))
+    stores.transactions.settle("pay-1", TransactionStatus.COMPLETE, T0)
+    with pytest.raises(ConflictError):
+        stores.transactions.settle("pay-1", TransactionStatus.COMPLETE, T0)
+    assert stores.callers.find_by_phone("+13125550142").balance == Money(7550)
+
+
+@pytest.mark.parametrize("outcome", [TransactionStatus.FAILED, TransactionStatus.ABANDONED])
+def test_a_payment_that_did_not_complete_leaves_the_balance(
+    stores: Stores, outcome: TransactionStatus
+) -> None:
+    stores.callers.save(ana())
+    stores.transactions.open(payment())
+    stores.transactions.settle("pay-1", outcome, T0)
+    assert stores.callers.find_by_phone("+13125550142").balance == Money(12050)
+
+
 def test_a_settled_transaction_cannot_move_again(stores: Stores) -> None:
     stores.callers.save(ana())
     stores.transactions.open(payment())

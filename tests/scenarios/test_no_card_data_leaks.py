@@ -90,7 +90,7 @@ def test_payment_scenario_leaves_no_card_number_cvv_or_pin(
         responses.append((ref, dict(answer)))
         return answer
 
-    check = scenario_module.check_payment_expectations
+    check = scenario_module.check_payment_expectations  # type: ignore[attr-defined]
 
     def scanning(*args: Any) -> list[str]:
         stored.extend(_scan_everything())  # still inside the scenario's AWS

@@ -17,7 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Where each tree's modules are rooted: lambdas/ is the artifact root (ivr.*, handler modules).
 SOURCES = {"lambdas": ROOT / "lambdas", "simulator": ROOT, "deploy": ROOT}
 
-DOMAIN_PACKAGES = ("ivr.core", "ivr.payments", "ivr.auth", "ivr.callbacks", "ivr.agent")
+DOMAIN_PACKAGES = (
+    "ivr.core",
+    "ivr.payments",
+    "ivr.auth",
+    "ivr.callbacks",
+    "ivr.agent",
+    "ivr.customers",
+)
 #: The small shared concepts beside the feature packages are domain too.
 DOMAIN_MODULES = ("ivr.activity", "ivr.callers", "ivr.intents", "ivr.notify", "ivr.steps")
 SDKS = ("boto3", "botocore", "pynamodb", "aws_encryption_sdk", "jinja2")
@@ -144,3 +151,52 @@ def test_the_graph_sees_function_local_imports_and_skips_type_checking_ones() ->
 def test_only_the_package_entry_point_imports_the_cli() -> None:
     importers = sorted(m for m in modules() if "simulator.cli" in imports_of(m))
     assert importers == ["simulator.__main__"]
+
+
+def _handler_trees() -> dict[str, ast.Module]:
+    return {
+        path.stem: ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted((ROOT / "lambdas").glob("*.py"))
+    }
+
+
+def test_handlers_import_no_sdk_and_read_no_environment() -> None:
+    offending = sorted(
+        f"{name} imports {imported}"
+        for name in _handler_trees()
+        for imported in imports_of(name)
+        if _within(imported, ("boto3", "botocore", "pynamodb", "os"))
+    )
+    assert offending == []
+
+
+def test_handlers_leave_the_callers_number_and_the_queue_to_the_request_and_settings() -> None:
+    found = sorted(
+        f"{name}: {node.value!r}"
+        for name, tree in _handler_trees().items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in ("callerNumber", "BasicQueue")
+    )
+    assert found == []
+
+
+def test_api_routes_carry_no_try() -> None:
+    routes = [
+        (name, node.name, node)
+        for name, tree in _handler_trees().items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            isinstance(d, ast.Call)
+            and isinstance(d.func, ast.Attribute)
+            and d.func.attr in {"get", "post", "put", "delete"}
+            for d in node.decorator_list
+        )
+    ]
+    assert routes, "no API routes found"
+    with_try = [
+        f"{name}.{route}"
+        for name, route, node in routes
+        if any(isinstance(inner, ast.Try) for inner in ast.walk(node))
+    ]
+    assert with_try == []

@@ -84,7 +84,8 @@ def test_a_move_to_a_closed_time_is_refused_and_keeps_the_callback() -> None:
     assert booked is not None
     refused = callbacks.move(booked.callback_id, Proposal(date(2026, 12, 3), time(21)))
     assert refused.decision is not None and refused.decision.refusal is Refusal.CLOSED
-    assert callbacks.store.get(booked.callback_id).call_at == booked.call_at
+    stored = callbacks.store.get(booked.callback_id)
+    assert stored is not None and stored.call_at == booked.call_at
 
 
 def test_cancelling_frees_the_number_and_texts_the_caller() -> None:
@@ -137,7 +138,8 @@ def test_a_failed_text_does_not_undo_the_booking() -> None:
     callbacks = CallbackService(fakes.FakeCallbackStore(), policy, BrokenSender(), lambda: NOW)
     booking = callbacks.schedule(ask(), TOMORROW_3PM)
     assert booking.callback is not None and not booking.sms_sent
-    assert not callbacks.store.get(booking.callback.callback_id).confirmed
+    stored = callbacks.store.get(booking.callback.callback_id)
+    assert stored is not None and not stored.confirmed
 
 
 def test_cancelling_an_unknown_callback_is_a_conflict() -> None:

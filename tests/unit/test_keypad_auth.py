@@ -95,7 +95,7 @@ def test_the_ivr_asks_for_the_national_id_else_the_postal_code() -> None:
 
 def test_the_right_digits_authenticate(services: KeypadServices) -> None:
     assert check(services, "c1", 1, "4321") is KeypadResult.AUTHENTICATED
-    events = [e.text for e in services.activity.for_contact("c1")]  # type: ignore[attr-defined]
+    events = [e.text for e in services.activity.for_contact("c1")]
     assert events == ["authenticated by keypad"]
 
 
@@ -103,7 +103,7 @@ def test_three_wrong_answers_in_a_call_go_to_an_agent(services: KeypadServices) 
     assert check(services, "c1", 1, "1111") is KeypadResult.WRONG
     assert check(services, "c1", 2, "2222") is KeypadResult.WRONG
     assert check(services, "c1", 3, "3333") is KeypadResult.AGENT
-    texts = [e.text for e in services.activity.for_contact("c1")]  # type: ignore[attr-defined]
+    texts = [e.text for e in services.activity.for_contact("c1")]
     assert texts == ["keypad: failed 1/3", "keypad: failed 2/3", "keypad: failed 3/3"]
     assert not any(re.search(r"\d{4}", text) for text in texts)  # never the digits
 

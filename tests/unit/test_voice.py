@@ -79,7 +79,7 @@ def test_a_verified_voice_is_logged_with_its_score() -> None:
     provider.script("c1", "authenticated")
     voice = services(provider)
     assert verify_voice(ana(), sample(), services=voice, now=T0).passed
-    assert [e.text for e in voice.activity.for_contact("c1")] == ["voice: authenticated (score 96)"]  # type: ignore[attr-defined]
+    assert [e.text for e in voice.activity.for_contact("c1")] == ["voice: authenticated (score 96)"]
 
 
 def test_too_little_speech_is_inconclusive_and_logged_so() -> None:
@@ -88,7 +88,7 @@ def test_too_little_speech_is_inconclusive_and_logged_so() -> None:
     voice = services(provider)
     check = verify_voice(ana(), sample(), services=voice, now=T0)
     assert check.result is VoiceResult.INCONCLUSIVE and not check.enough_speech
-    assert voice.activity.for_contact("c1")[0].text == "voice: inconclusive (not enough speech)"  # type: ignore[attr-defined]
+    assert voice.activity.for_contact("c1")[0].text == "voice: inconclusive (not enough speech)"
 
 
 def test_an_opted_out_caller_is_never_sent_to_the_provider() -> None:

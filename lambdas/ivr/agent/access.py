@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from ivr.activity import ActivityEvent, ActivityLog
-from ivr.core.errors import IvrError, StoreUnavailableError
+from ivr.core.errors import IvrError, RefusedError, StoreUnavailableError
 from ivr.core.observability import logger
 
 #: Activity kinds the local contact center writes when an agent accepts or ends a contact.
@@ -41,7 +41,7 @@ class NotSignedInError(IvrError):
     code = "NotSignedIn"
 
 
-class AccessDeniedError(IvrError):
+class AccessDeniedError(RefusedError):
     """The agent may not see or do this (403); carries nothing about the contact."""
 
     code = "AccessDenied"

@@ -44,6 +44,7 @@ INTENT_PHRASES = {
     "MakePayment": "wants to make a payment",
     "TalkToAgent": "asked for an agent",
     "RequestCallback": "wants a callback",
+    "ClarifyRequest": "asked about their bill in a way the bot could not settle",
     "FallbackIntent": "was not understood by the bot",
 }
 

@@ -27,7 +27,7 @@ from typing import Protocol
 
 from ivr.activity import ActivityLog
 from ivr.auth.voice import record
-from ivr.callers import Customer
+from ivr.callers import CallerStore, Customer
 from ivr.core.errors import ConflictError, IvrError, StoreUnavailableError
 from ivr.core.hashing import keyed_hash, matches, new_salt
 from ivr.notify import Channel, Notifier, OutgoingMessage
@@ -45,6 +45,10 @@ CODE_ATTEMPTS = 3
 CODE_SENDS = 3
 #: A code sent this recently is not sent again: that is Connect retrying the same step.
 RESEND_AFTER = timedelta(seconds=30)
+
+
+#: Account numbers are digits; anything longer than this is not one (and is not looked up).
+MAX_ACCOUNT_DIGITS = 16
 
 
 class KnowledgeQuestion(StrEnum):
@@ -326,6 +330,21 @@ def unlock_keypad(phone: str, *, store: AuthStore) -> None:
     raise StoreUnavailableError("keypad unlock: too many concurrent changes")
 
 
+def unlock_keypad_for_agent(
+    phone: str,
+    *,
+    contact_id: str,
+    agent: str,
+    store: AuthStore,
+    activity: ActivityLog,
+    now: datetime,
+) -> None:
+    """The agent on ``contact_id`` identified its customer: lift the lock, and say who did it in
+    the contact's activity log."""
+    unlock_keypad(phone, store=store)
+    record(activity, contact_id, now, f"keypad unlocked by agent {agent}")
+
+
 def _update_contact(
     store: AuthStore, contact_id: str, change: Callable[[ContactAuth], ContactAuth]
 ) -> ContactAuth:
@@ -352,6 +371,33 @@ def claim_account(contact_id: str, customer: Customer | None, *, store: AuthStor
     check that follows. The caller hears the same whether or not the account exists."""
     claimed = customer.phone if customer else ""
     _update_contact(store, contact_id, lambda c: replace(c, claimed_phone=claimed))
+
+
+def claim_account_number(
+    contact_id: str, digits: str | None, *, callers: CallerStore, store: AuthStore
+) -> None:
+    """The account number an unknown caller typed: looked up only when it can be one (digits,
+    at most MAX_ACCOUNT_DIGITS), then claimed for the call (claim_account)."""
+    customer = None
+    if digits and len(digits) <= MAX_ACCOUNT_DIGITS:
+        customer = callers.find_by_account(digits)
+    claim_account(contact_id, customer, store=store)
+
+
+def check_claimed_account(
+    attempt: KeypadAttempt, *, callers: CallerStore, services: KeypadServices, now: datetime
+) -> tuple[KeypadVerdict, Customer | None]:
+    """An unknown caller's postal code for the account they claimed; the customer when it
+    authenticates them. No such account, or one with no postal code on record, answers Wrong as a
+    wrong code does, so the caller cannot tell which account numbers exist."""
+    claimed = contact_state(attempt.contact_id, store=services.store).claimed_phone
+    customer = callers.find_by_phone(claimed) if claimed else None
+    verdict = check_keypad_answer(
+        attempt, customer, KnowledgeQuestion.POSTAL_CODE, services=services, now=now
+    )
+    if verdict.result is KeypadResult.NO_ANSWER_ON_RECORD:
+        verdict = KeypadVerdict(KeypadResult.WRONG, verdict.failures_in_call)
+    return verdict, customer if verdict.result is KeypadResult.AUTHENTICATED else None
 
 
 # --- one-time codes by SMS -------------------------------------------------------------------

@@ -13,7 +13,7 @@ Daylight-saving rules, in every zone:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -481,3 +481,11 @@ REFUSAL_SPOKEN: dict[Refusal, str] = {
     Refusal.CLOSED: "That time is outside our opening hours.",
     Refusal.FULL: "That time is fully booked.",
 }
+
+
+def offer_spoken(alternatives: Sequence[datetime], zone_name: str) -> str:
+    """The alternatives read to the caller with the key for each, and the way out (press 3)."""
+    if not alternatives:
+        return ""
+    keys = [f"{spoken(at, zone_name)}, press {number}" for number, at in enumerate(alternatives, 1)]
+    return f"I can call you on {', or on '.join(keys)}. To choose another time, press 3."

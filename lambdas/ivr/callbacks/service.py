@@ -33,7 +33,13 @@ from ivr.callbacks.scheduling import (
     zone,
 )
 from ivr.callers import CallerStore, look_up_caller
-from ivr.core.errors import ConflictError, InvalidPhoneNumberError, IvrError, NotificationError
+from ivr.core.errors import (
+    ConflictError,
+    InvalidPhoneNumberError,
+    IvrError,
+    NotFoundError,
+    NotificationError,
+)
 from ivr.core.observability import logger
 from ivr.core.phone import is_withheld, normalise_e164
 from ivr.notify import Channel, Notifier, OutgoingMessage
@@ -236,6 +242,15 @@ class Booking:
     existing: PendingCallback | None = None
     sms_sent: bool = False
 
+    @property
+    def outcome(self) -> str:
+        """What the flow branches on: pending (one exists), queued, booked or refused."""
+        if self.existing is not None:
+            return "pending"
+        if self.callback is not None:
+            return "queued" if self.callback.kind is CallbackKind.IMMEDIATE else "booked"
+        return "refused"
+
 
 @dataclass
 class CallbackService:
@@ -328,6 +343,29 @@ class CallbackService:
         if problem is not None:
             return Booking(decision=Decision(None, problem, scheduler.nearest(at, now)))
         return self._move_to(current, at, Decision(at))
+
+    def callers_callback(self, callback_id: str, phone: str) -> Callback:
+        """The callback ``callback_id`` if it will ring ``phone``: only that number may cancel or
+        move it. Someone else's callback answers like no callback at all (NotFoundError), so a
+        caller learns nothing by trying ids."""
+        current = self.store.get(callback_id) if callback_id else None
+        if current is None or current.phone != phone:
+            raise NotFoundError("no such callback for this caller")
+        return current
+
+    def cancel_for_caller(self, callback_id: str, phone: str) -> Callback:
+        self.callers_callback(callback_id, phone)
+        return self.cancel(callback_id)
+
+    def move_for_caller(
+        self, callback_id: str, phone: str, proposal: Proposal, timezone: str | None = None
+    ) -> Booking:
+        self.callers_callback(callback_id, phone)
+        return self.move(callback_id, proposal, timezone)
+
+    def move_to_slot_for_caller(self, callback_id: str, phone: str, at: datetime) -> Booking:
+        self.callers_callback(callback_id, phone)
+        return self.move_to_slot(callback_id, at)
 
     def cancel(self, callback_id: str) -> Callback:
         current = self.store.get(callback_id)

@@ -20,8 +20,10 @@ from enum import StrEnum
 
 from ivr.callbacks.service import CANCEL_REPLY, CallbackKind, CallbackService
 from ivr.callers import CallerStore
-from ivr.core.errors import ConflictError, InvalidPhoneNumberError
+from ivr.core.errors import ConflictError, InvalidPhoneNumberError, NotificationError
+from ivr.core.observability import logger
 from ivr.core.phone import normalise_e164
+from ivr.notify import Channel, Notifier, OutgoingMessage
 
 #: Bodies that ask to cancel, compared upper-case with runs of spaces collapsed.
 CANCEL_BODIES = frozenset(
@@ -124,6 +126,41 @@ def handle_reply(
         text = f"{brand}: your callback could not be cancelled now; we may already be calling you."
         return ReplyResult(ReplyOutcome.TOO_LATE, phone, text, callback_id)
     return ReplyResult(ReplyOutcome.CANCELLED, phone, None, cancelled.callback_id)
+
+
+@dataclass(frozen=True)
+class ReplyAnswered:
+    """What a text reply did, and whether the answer text went out."""
+
+    result: ReplyResult
+    sent: bool
+
+
+def answer_reply(
+    sms: InboundSms,
+    *,
+    service: CallbackService,
+    callers: CallerStore,
+    notifier: Notifier,
+    region: str,
+    default_queue: str,
+) -> ReplyAnswered:
+    """handle_reply, then text its answer back (once per inbound message id). An answer that
+    cannot be sent is logged and dropped: the cancellation itself stands."""
+    result = handle_reply(
+        sms, service=service, callers=callers, region=region, default_queue=default_queue
+    )
+    if result.answer is None or result.phone is None:
+        return ReplyAnswered(result, sent=False)
+    message = OutgoingMessage(
+        Channel.SMS, result.phone, result.answer, f"sms-reply-{sms.message_id}"
+    )
+    try:
+        notifier.send(message)
+    except NotificationError as error:
+        logger.warning("reply SMS not sent", extra={"errorCode": error.code})
+        return ReplyAnswered(result, sent=False)
+    return ReplyAnswered(result, sent=True)
 
 
 def _pending_callback_id(

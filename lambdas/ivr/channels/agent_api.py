@@ -15,7 +15,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
 from ivr.agent.access import (
-    AccessDeniedError,
     AccessRules,
     Agent,
     NotSignedInError,
@@ -24,6 +23,8 @@ from ivr.agent.access import (
 from ivr.agent.errors import InvalidActionError, InvalidCursorError
 from ivr.callbacks.scheduling import Decision
 from ivr.channels.api import (
+    ErrorAnswer,
+    answer_domain_errors,
     answer_unknown_routes_and_failures,
     contains_card_number,
     header,
@@ -31,7 +32,6 @@ from ivr.channels.api import (
     problem,
     with_security_headers,
 )
-from ivr.core.errors import ConflictError, IvrError, NotFoundError
 from ivr.core.observability import logger
 from ivr.payments.cards import InvalidAmountError
 from ivr.payments.checkout import StepInProgressError
@@ -93,43 +93,31 @@ def not_bookable(decision: Decision | None) -> Response[Any]:
 
 
 def register_agent_errors(app: APIGatewayRestResolver, api_name: str) -> None:
-    """Domain errors -> answers, for every route of an agent API."""
-
-    def answer(status: int, body: dict[str, Any]) -> Callable[[Exception], Response[Any]]:
-        def handle(error: Exception) -> Response[Any]:
-            return json_response(status, body)
-
-        return handle
-
-    handlers: list[tuple[type[Exception], int, dict[str, Any]]] = [
-        (NotSignedInError, 401, UNAUTHORIZED),
-        (AccessDeniedError, 403, FORBIDDEN),
-        (NotFoundError, 404, {"error": "not_found", "message": "Nothing to do on this contact."}),
-        (ConflictError, 409, {"error": "conflict", "message": "It changed meanwhile; reload."}),
-    ]
-    for kind, status, body in handlers:
-        app.exception_handler(kind)(answer(status, body))
-
-    @app.exception_handler([InvalidActionError, InvalidCursorError])  # type: ignore[untyped-decorator]
-    def invalid(error: IvrError) -> Response[Any]:
-        return json_response(400, {"error": "bad_request", "message": str(error)})
-
-    @app.exception_handler(InvalidAmountError)  # type: ignore[untyped-decorator]
-    def not_payable(error: InvalidAmountError) -> Response[Any]:
-        message = "Nothing to pay by link: the amount is zero or above the limit."
-        return json_response(422, {"error": "not_payable", "message": message})
-
-    @app.exception_handler(StepInProgressError)  # type: ignore[untyped-decorator]
-    def in_progress(error: StepInProgressError) -> Response[Any]:
-        message = "The same action is still running; wait a moment."
-        return json_response(409, {"error": "in_progress", "message": message})
-
-    @app.exception_handler(IvrError)  # type: ignore[untyped-decorator]
-    def unavailable(error: IvrError) -> Response[Any]:
-        logger.warning(f"{api_name} unavailable", extra={"errorCode": error.code})
-        return json_response(503, {"error": "unavailable", "message": "Please try again."})
-
+    """The one mapping of domain errors every API gives (ivr.channels.api), with the agent API's
+    own: 401 without the mapping, the one 403 body, 400 for a request sent wrong, 422 for nothing
+    to pay, 409 while the same action is still running."""
+    answer_domain_errors(app, api_name, refused=ErrorAnswer(403, "forbidden", "Not allowed."))
+    own = {
+        NotSignedInError: ErrorAnswer(401, "unauthorized", "Sign in as an agent."),
+        InvalidActionError: ErrorAnswer(400, "bad_request", "Check the request."),
+        InvalidCursorError: ErrorAnswer(400, "bad_request", "Not a cursor of this backlog."),
+        InvalidAmountError: ErrorAnswer(
+            422, "not_payable", "Nothing to pay by link: the amount is zero or above the limit."
+        ),
+        StepInProgressError: ErrorAnswer(
+            409, "in_progress", "The same action is still running; wait a moment."
+        ),
+    }
+    for error_type, error_answer in own.items():
+        app.exception_handler(error_type)(_answer_with(error_answer))
     answer_unknown_routes_and_failures(app, api_name)
+
+
+def _answer_with(error_answer: ErrorAnswer) -> Callable[[Exception], Response[Any]]:
+    def answer(error: Exception) -> Response[Any]:
+        return error_answer.response()
+
+    return answer
 
 
 def _refuse_before_routing(event: Any) -> dict[str, Any] | None:

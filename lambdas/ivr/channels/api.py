@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
+from ivr.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    IvrError,
+    MalformedEventError,
+    NotFoundError,
+    RefusedError,
+)
 from ivr.core.observability import logger, luhn_valid
+from ivr.payments.cards import InvalidAmountError, InvalidCardError
+from ivr.payments.checkout import ReplayError
 
 CUSTOM_HEADER = "x-portal-request"
 
@@ -110,3 +122,55 @@ def answer_unknown_routes_and_failures(app: APIGatewayRestResolver, api_name: st
     @app.not_found
     def not_found(error: Exception) -> Response[Any]:
         return json_response(404, {"error": "not_found", "message": "No such resource."})
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """What an API answers for a domain error: the status, and the body's error and message."""
+
+    status: int
+    error: str
+    message: str
+
+    def response(self) -> Response[Any]:
+        return json_response(self.status, {"error": self.error, "message": self.message})
+
+
+#: Domain errors -> HTTP answers, for every API. The most specific class a raised error is (or
+#: derives from) wins; every other domain error is a dependency that failed: 503, try again.
+DOMAIN_ERROR_ANSWERS: dict[type[IvrError], ErrorAnswer] = {
+    NotFoundError: ErrorAnswer(404, "not_found", "No such resource."),
+    ReplayError: ErrorAnswer(409, "already_used", "This payment was already made."),
+    ConflictError: ErrorAnswer(409, "conflict", "This changed meanwhile. Reload and try again."),
+    RefusedError: ErrorAnswer(403, "forbidden", "This request is not allowed."),
+    InvalidCardError: ErrorAnswer(400, "invalid_card", "Check the card details."),
+    InvalidAmountError: ErrorAnswer(400, "invalid_card", "Check the card details."),
+    InvalidInputError: ErrorAnswer(422, "invalid", "Check what was entered."),
+    MalformedEventError: ErrorAnswer(400, "bad_request", "The request is malformed."),
+    IvrError: ErrorAnswer(503, "unavailable", "Please try again in a moment."),
+}
+
+
+def answer_domain_errors(
+    app: APIGatewayRestResolver, api_name: str, *, refused: ErrorAnswer | None = None
+) -> None:
+    """Register one exception handler per domain error (DOMAIN_ERROR_ANSWERS), so routes raise
+    and carry no ``try``. ``refused`` replaces the 403 answer (the portal's one message that is no
+    oracle). The resolver picks the handler of the raised error's nearest class."""
+    answers = dict(DOMAIN_ERROR_ANSWERS)
+    if refused is not None:
+        answers[RefusedError] = refused
+    for error_type, error_answer in answers.items():
+        app.exception_handler(error_type)(_answering(error_answer, api_name))
+
+    @app.exception_handler(BadRequestError)  # type: ignore[untyped-decorator]
+    def bad_request(error: BadRequestError) -> Response[Any]:
+        return json_response(400, {"error": "bad_request", "message": str(error)})
+
+
+def _answering(error_answer: ErrorAnswer, api_name: str) -> Any:
+    def answer(error: IvrError) -> Response[Any]:
+        logger.warning(f"{api_name} request refused", extra={"errorCode": error.code})
+        return error_answer.response()
+
+    return answer

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import ConnectContactFlowEvent
 
 from ivr.core.errors import IvrError, MalformedEventError
 from ivr.core.observability import logger
+from ivr.core.settings import settings
 
 #: Connect rejects responses over 32 KB; keep every value far below that.
 MAX_VALUE_LENGTH = 1024
@@ -34,6 +35,13 @@ class ConnectRequest:
     #: The caller's audio stream once "Start media streaming" ran (``MediaStreams.Customer.Audio``:
     #: StreamARN, StartFragmentNumber, StartTimestamp); empty before that.
     customer_audio: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def caller_number(self) -> str | None:
+        """The number the IVR serves in this call: ``callerNumber`` as the flow keeps it (caller
+        lookup's E.164 number, or the account's an unknown caller proved), else the number the
+        network delivered; None when withheld."""
+        return self.attributes.get("callerNumber") or self.customer_number
 
 
 def _string_map(value: object, what: str) -> dict[str, str]:
@@ -101,6 +109,22 @@ def error_answer(error: IvrError) -> dict[str, str]:
 
 
 ConnectAnswer = dict[str, str]
+Action = Callable[[ConnectRequest], ConnectAnswer]
+
+
+def dispatch(
+    request: ConnectRequest,
+    actions: Mapping[str, Action],
+    *,
+    key: str = "action",
+    default: str = "",
+) -> ConnectAnswer:
+    """Serve a multi-action handler: the block's ``key`` parameter names the action."""
+    serve = actions.get(request.parameters.get(key) or default)
+    if serve is None:
+        *first, last = actions
+        raise MalformedEventError(f"{key} must be {', '.join(first)} or {last}")
+    return serve(request)
 
 
 def connect_handler(
@@ -111,6 +135,8 @@ def connect_handler(
     A domain error is expected (bad input, a lost condition, a store outage); anything else is a
     bug, logged with its stack trace, and the caller still gets an answer the flow can branch on.
     """
+
+    settings()  # at cold start: a variable the IVR cannot run with fails the init, named
 
     @functools.wraps(serve)
     def handler(event: Any, context: Any) -> ConnectAnswer:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from ivr.core.errors import IvrError, MalformedEventError
 from ivr.core.observability import logger
+from ivr.core.settings import settings
 from ivr.intents import SORRY, SlotValue, Step, Turn
 
 #: Where a Lex event carries its session id; Connect uses the contact id as the Lex session id.
@@ -254,6 +255,8 @@ def lex_handler(serve: Callable[[LexRequest], LexAnswer]) -> Callable[[Any, Any]
     A malformed event or a domain error is expected; anything else is a bug, logged with its
     stack trace. Either way the caller hears "Sorry, how can I help?" and the dialog goes on.
     """
+
+    settings()  # at cold start: a variable the IVR cannot run with fails the init, named
 
     @functools.wraps(serve)
     def handler(event: Any, context: Any) -> LexAnswer:

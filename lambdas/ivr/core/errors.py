@@ -7,7 +7,19 @@ class IvrError(Exception):
     code = "InternalError"
 
 
-class InvalidPhoneNumberError(IvrError):
+class InvalidInputError(IvrError):
+    """What the caller or customer entered fails a rule (a card check, an amount, a number)."""
+
+    code = "InvalidInput"
+
+
+class RefusedError(IvrError):
+    """The request is not allowed (an unusable link, a session not verified); say no more."""
+
+    code = "Refused"
+
+
+class InvalidPhoneNumberError(InvalidInputError):
     """The number is not a valid, dialable E.164 number (or not a number at all)."""
 
     code = "InvalidPhoneNumber"

@@ -1,28 +1,56 @@
-"""Configuration, read once from the environment into a frozen Settings."""
+"""Configuration, read once from the environment into a frozen Settings, validated as it is read.
+
+Each setting is one field: its default, and (when it is not the field's name in capitals) its
+environment variable, written once. A value that cannot be right (an unknown adapter choice, a
+URL without a scheme, a number out of range) raises SettingsError naming the variable, at cold
+start: every handler reads the settings when its module is imported.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the IVR cannot run with."""
+
+
+def setting(
+    default: Any,
+    *,
+    env: str = "",
+    choices: tuple[str, ...] = (),
+    url: bool = False,
+    upper: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> Any:
+    """A field read from ``env`` (default: the field's name in capitals) and checked."""
+    rules = {"env": env, "choices": choices, "url": url, "upper": upper, "low": low, "high": high}
+    return field(default=default, metadata=rules)
 
 
 @dataclass(frozen=True)
 class Settings:
-    service: str
+    service: str = setting("ivr", env="POWERTOOLS_SERVICE_NAME")
     #: ISO 3166 region for numbers that arrive without a country code (national format).
-    default_phone_region: str
+    default_phone_region: str = setting("US", upper=True)
     #: The contact center's IANA zone, used when the caller's own zone is unknown.
-    contact_center_timezone: str
+    contact_center_timezone: str = "America/New_York"
     #: Secrets Manager secret holding the pepper for keyed hashes of PINs and knowledge answers.
-    pepper_secret_id: str
+    pepper_secret_id: str = "ivr/pepper"
     #: Seconds Powertools parameters keep a fetched secret before asking again.
-    secret_max_age: int
+    secret_max_age: int = setting(300, env="SECRET_MAX_AGE_SECONDS", low=0)
     #: Which Notifier sends SMS and e-mail: "aws" (End User Messaging SMS + SES v2),
     #: "pinpoint" (legacy SendMessages) or "local" (the local outbox).
-    notifier: str
+    notifier: str = setting("aws", choices=("aws", "pinpoint", "local"))
     #: JSON-lines file of the local outbox; empty keeps messages in memory.
-    local_outbox_path: str
+    local_outbox_path: str = ""
     # --- payments (issue 5) ---
     #: SQS queue the Connect-facing functions put confirmations and links on (sender consumes).
     notifications_queue_url: str = ""
@@ -38,9 +66,9 @@ class Settings:
     #: Pinpoint project id, for the legacy NOTIFIER=pinpoint adapter only.
     pinpoint_application_id: str = ""
     #: Public base URL of the payment portal, e.g. https://pay.example.com (no trailing slash).
-    portal_base_url: str = "http://localhost:8080"
+    portal_base_url: str = setting("http://localhost:8080", url=True)
     #: Which payment processor adapter charges cards: "sandbox" (local and tests).
-    payment_processor: str = "sandbox"
+    payment_processor: str = setting("sandbox", choices=("sandbox",))
     #: Secrets Manager secret holding the private keys for Connect's encrypted keypad input, as
     #: JSON {"<EncryptionKeyId>": "<PEM private key>"}
     #: (pay by phone; ivr.adapters.connect.stored_input).
@@ -53,45 +81,47 @@ class Settings:
     #: set it wins over ``callback_policy``. Read through Powertools parameters, cached for
     #: ``parameter_max_age`` seconds.
     callback_policy_parameter: str = ""
-    parameter_max_age: int = 300
+    parameter_max_age: int = setting(300, env="PARAMETER_MAX_AGE_SECONDS", low=0)
     #: Which OutboundDialer places scheduled callbacks: "connect" (StartOutboundVoiceContact)
     #: or "local" (the local contact center records the call).
-    dialer: str = "connect"
+    dialer: str = setting("connect", choices=("connect", "local"))
     #: The Connect instance, outbound flow, queue and caller id the sweeper dials with.
     connect_instance_id: str = ""
     callback_outbound_flow_id: str = ""
     callback_queue_id: str = ""
     callback_source_number: str = ""
+    #: The queue (by name) callbacks go to, and the agent's views look in, when a flow names none.
+    callback_queue_name: str = "BasicQueue"
     # --- authentication (issue 4) ---
     #: Which VoiceProvider answers voice authentication: "http" (a third-party voice-biometrics
     #: service, ivr.adapters.voiceprint.http_service) or "simulated" (the local contact center
     #: and tests).
-    voice_provider: str = "http"
+    voice_provider: str = setting("http", choices=("http", "simulated"))
     #: Score (0-100) an Authenticated answer must reach; Voice ID's recommended default was 90.
-    voice_threshold: int = 90
+    voice_threshold: int = setting(90, low=0, high=100)
     #: Net speech (seconds) a verification needs; with less the answer is Inconclusive.
-    voice_verify_speech_seconds: float = 10.0
+    voice_verify_speech_seconds: float = setting(10.0, low=0)
     #: Net speech (seconds) an enrolment needs before the voiceprint is made (Voice ID: 30).
-    voice_enrol_speech_seconds: float = 30.0
+    voice_enrol_speech_seconds: float = setting(30.0, low=0)
     #: The provider's HTTPS base URL and the Secrets Manager secret holding its API key.
-    voice_api_url: str = ""
+    voice_api_url: str = setting("", url=True)
     voice_api_key_secret_id: str = ""
     #: Per-attempt and whole-call deadlines (seconds) for the provider, well inside Connect's 8 s.
-    voice_attempt_timeout: float = 1.5
-    voice_deadline: float = 3.5
+    voice_attempt_timeout: float = setting(1.5, env="VOICE_ATTEMPT_TIMEOUT_SECONDS", low=0)
+    voice_deadline: float = setting(3.5, env="VOICE_DEADLINE_SECONDS", low=0)
     #: Wrong keypad answers allowed in one call, and within 24 hours before the keypad locks.
-    keypad_failures_per_call: int = 3
-    keypad_failures_per_day: int = 5
+    keypad_failures_per_call: int = setting(3, low=1)
+    keypad_failures_per_day: int = setting(5, low=1)
     # --- agent dashboard (issue 7) ---
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
-    contact_attributes: str = "connect"
+    contact_attributes: str = setting("connect", choices=("connect", "activity"))
     # --- the agent's side (issue 17) ---
     #: Who handled a contact: "connect" (DescribeContact on CONNECT_INSTANCE_ID) or "activity"
     #: (the agent events the local contact center logs).
-    handled_contacts: str = "connect"
+    handled_contacts: str = setting("connect", choices=("connect", "activity"))
     #: Minutes after a contact ended that its agent may still read and act on it.
-    agent_contact_window_minutes: int = 30
+    agent_contact_window_minutes: int = setting(30, low=0, high=1440)
     #: The Cognito group of supervisors, and the ID-token claim holding the Connect user id.
     supervisor_group: str = "supervisors"
     connect_user_attribute: str = "custom:connect_user_id"
@@ -106,52 +136,49 @@ class Settings:
     import_map_threshold_bytes: int = 50_000_000
 
 
+def _text(name: str, raw: str, rules: Mapping[str, Any]) -> str:
+    text = raw.upper() if rules.get("upper") else raw
+    choices: tuple[str, ...] = rules.get("choices") or ()
+    if choices:
+        text = text.lower()
+        if text not in choices:
+            raise SettingsError(f"{name}={raw!r}: must be one of {', '.join(choices)}")
+    if rules.get("url") and text:
+        text = text.rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(f"{name}={raw!r}: must be an http(s) URL, e.g. https://example.com")
+    return text
+
+
+def _number(name: str, raw: str, kind: type[int] | type[float], rules: Mapping[str, Any]) -> Any:
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise SettingsError(f"{name}={raw!r}: must be {what}") from None
+    low, high = rules.get("low"), rules.get("high")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise SettingsError(f"{name}={raw!r}: must be {bounds}")
+    return value
+
+
+def read_settings(env: Mapping[str, str]) -> Settings:
+    """Settings from ``env``: each variable that is set, parsed and checked; the default else."""
+    values: dict[str, Any] = {}
+    for spec in fields(Settings):
+        name = spec.metadata.get("env") or spec.name.upper()
+        if name not in env or spec.default is MISSING:
+            continue
+        raw, kind = env[name], type(spec.default)
+        if kind in (int, float):
+            values[spec.name] = _number(name, raw, kind, spec.metadata)
+        else:
+            values[spec.name] = _text(name, raw, spec.metadata)
+    return Settings(**values)
+
+
 @cache
 def settings() -> Settings:
-    env = os.environ
-    return Settings(
-        service=env.get("POWERTOOLS_SERVICE_NAME", "ivr"),
-        default_phone_region=env.get("DEFAULT_PHONE_REGION", "US").upper(),
-        contact_center_timezone=env.get("CONTACT_CENTER_TIMEZONE", "America/New_York"),
-        pepper_secret_id=env.get("PEPPER_SECRET_ID", "ivr/pepper"),
-        secret_max_age=int(env.get("SECRET_MAX_AGE_SECONDS", "300")),
-        notifier=env.get("NOTIFIER", "aws").lower(),
-        local_outbox_path=env.get("LOCAL_OUTBOX_PATH", ""),
-        notifications_queue_url=env.get("NOTIFICATIONS_QUEUE_URL", ""),
-        idempotency_table=env.get("IDEMPOTENCY_TABLE", "IdempotencyTable"),
-        sms_origination_identity=env.get("SMS_ORIGINATION_IDENTITY", ""),
-        email_from=env.get("EMAIL_FROM", "payments@example.com"),
-        sms_configuration_set=env.get("SMS_CONFIGURATION_SET", ""),
-        email_configuration_set=env.get("EMAIL_CONFIGURATION_SET", ""),
-        pinpoint_application_id=env.get("PINPOINT_APPLICATION_ID", ""),
-        portal_base_url=env.get("PORTAL_BASE_URL", "http://localhost:8080").rstrip("/"),
-        payment_processor=env.get("PAYMENT_PROCESSOR", "sandbox").lower(),
-        input_decryption_key_secret_id=env.get("INPUT_DECRYPTION_KEY_SECRET_ID", ""),
-        callback_policy=env.get("CALLBACK_POLICY", ""),
-        callback_policy_parameter=env.get("CALLBACK_POLICY_PARAMETER", ""),
-        parameter_max_age=int(env.get("PARAMETER_MAX_AGE_SECONDS", "300")),
-        dialer=env.get("DIALER", "connect").lower(),
-        connect_instance_id=env.get("CONNECT_INSTANCE_ID", ""),
-        callback_outbound_flow_id=env.get("CALLBACK_OUTBOUND_FLOW_ID", ""),
-        callback_queue_id=env.get("CALLBACK_QUEUE_ID", ""),
-        callback_source_number=env.get("CALLBACK_SOURCE_NUMBER", ""),
-        voice_provider=env.get("VOICE_PROVIDER", "http").lower(),
-        voice_threshold=min(100, max(0, int(env.get("VOICE_THRESHOLD", "90")))),
-        voice_verify_speech_seconds=float(env.get("VOICE_VERIFY_SPEECH_SECONDS", "10")),
-        voice_enrol_speech_seconds=float(env.get("VOICE_ENROL_SPEECH_SECONDS", "30")),
-        voice_api_url=env.get("VOICE_API_URL", "").rstrip("/"),
-        voice_api_key_secret_id=env.get("VOICE_API_KEY_SECRET_ID", ""),
-        voice_attempt_timeout=float(env.get("VOICE_ATTEMPT_TIMEOUT_SECONDS", "1.5")),
-        voice_deadline=float(env.get("VOICE_DEADLINE_SECONDS", "3.5")),
-        keypad_failures_per_call=int(env.get("KEYPAD_FAILURES_PER_CALL", "3")),
-        keypad_failures_per_day=int(env.get("KEYPAD_FAILURES_PER_DAY", "5")),
-        contact_attributes=env.get("CONTACT_ATTRIBUTES", "connect").lower(),
-        handled_contacts=env.get("HANDLED_CONTACTS", "connect").lower(),
-        agent_contact_window_minutes=max(0, int(env.get("AGENT_CONTACT_WINDOW_MINUTES", "30"))),
-        supervisor_group=env.get("SUPERVISOR_GROUP", "supervisors"),
-        connect_user_attribute=env.get("CONNECT_USER_ATTRIBUTE", "custom:connect_user_id"),
-        import_dlq_url=env.get("IMPORT_DLQ_URL", ""),
-        import_alerts_topic_arn=env.get("IMPORT_ALERTS_TOPIC_ARN", ""),
-        import_state_machine_arn=env.get("IMPORT_STATE_MACHINE_ARN", ""),
-        import_map_threshold_bytes=int(env.get("IMPORT_MAP_THRESHOLD_BYTES", "50000000")),
-    )
+    return read_settings(os.environ)

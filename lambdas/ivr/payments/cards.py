@@ -9,12 +9,13 @@ its token only (PCI DSS 3.3.1, 3.4.1, 3.5.1).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from ivr.core.errors import IvrError
+from ivr.core.errors import InvalidInputError, IvrError
 from ivr.core.money import Money
 from ivr.core.observability import luhn_valid  # the one checksum: validation and log scrubbing
 
@@ -27,7 +28,7 @@ class CardField(StrEnum):
     CVV = "cvv"
 
 
-class InvalidCardError(IvrError):
+class InvalidCardError(InvalidInputError):
     """The card details fail a check the processor would also make (Luhn, expiry, CVV);
     ``field`` names the one that failed (None when it is not a typed field, e.g. a token)."""
 
@@ -44,7 +45,7 @@ class PaymentDeclinedError(IvrError):
     code = "PaymentDeclined"
 
 
-class InvalidAmountError(IvrError):
+class InvalidAmountError(InvalidInputError):
     """An amount that cannot be charged (zero, negative, above the limit)."""
 
     code = "InvalidAmount"
@@ -111,6 +112,23 @@ def cvv_of(cvv: str) -> str:
     if not _CVV.match((cvv or "").strip()):
         raise InvalidCardError("cvv", CardField.CVV)
     return cvv.strip()
+
+
+def invalid_card_fields(typed: Mapping[str, object], *, today: date) -> list[str]:
+    """Every field of ``{"number", "expiry", "cvv"}`` that fails, named as InvalidCardError
+    names it ("card number", "expiry", "cvv"), so a form can mark them all at once."""
+    checks: list[tuple[str, Callable[[str], object]]] = [
+        ("number", card_number_of),
+        ("expiry", lambda text: expiry_of(text, today=today)),
+        ("cvv", cvv_of),
+    ]
+    failed = []
+    for key, check in checks:
+        try:
+            check(str(typed.get(key, "")))
+        except InvalidCardError as invalid:
+            failed.append(str(invalid))
+    return failed
 
 
 def parse_card(number: str, expiry: str, cvv: str, name: str = "", *, today: date) -> CardDetails:

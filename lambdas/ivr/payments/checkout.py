@@ -15,12 +15,13 @@ from enum import StrEnum
 from typing import Protocol
 
 from ivr.callers import CallerStore, Customer
-from ivr.core.errors import ConflictError, IvrError, NotFoundError
+from ivr.core.errors import ConflictError, IvrError, NotFoundError, RefusedError
 from ivr.core.hashing import keyed_hash, new_salt
 from ivr.core.money import Money
 from ivr.notify import MessageQueue, OutgoingMessage
 from ivr.payments.cards import ChargeStatus, PaymentProcessor, check_amount
 from ivr.payments.portal import (
+    MAX_CARD_ATTEMPTS,
     PortalNotice,
     PortalSession,
     PortalSessionStatus,
@@ -29,6 +30,7 @@ from ivr.payments.portal import (
     new_pin,
     new_session,
 )
+from ivr.payments.portal_link import payment_reference
 from ivr.payments.transactions import (
     CardSummary,
     PaymentChannel,
@@ -302,6 +304,7 @@ class PaymentState(StrEnum):
 
     WAITING = "waiting"  # link sent, nothing done yet (or PIN entered, no payment yet)
     INCOMPLETE = "incomplete"  # the customer submitted with fields missing
+    TRY_ANOTHER_CARD = "tryAnotherCard"  # a card was declined; the page takes another
     COMPLETE = "complete"
     DECLINED = "declined"
     EXPIRED = "expired"
@@ -335,11 +338,19 @@ def payment_state(
     if now >= session.expires_at:
         abandon_payment(session.payment_id, now=now, transactions=transactions)
         return PaymentState.EXPIRED
-    if session.notice is PortalNotice.INCOMPLETE and (
-        not consume_notice or sessions.take_notice(session_id, PortalNotice.INCOMPLETE)
-    ):
-        return PaymentState.INCOMPLETE
+    for notice, state in _NOTICE_STATES.items():
+        if session.notice is notice and (
+            not consume_notice or sessions.take_notice(session_id, notice)
+        ):
+            return state
     return PaymentState.WAITING
+
+
+#: A notice the IVR hears once (it prompts the caller), then the state is waiting again.
+_NOTICE_STATES = {
+    PortalNotice.INCOMPLETE: PaymentState.INCOMPLETE,
+    PortalNotice.DECLINED: PaymentState.TRY_ANOTHER_CARD,
+}
 
 
 class ReplayError(ConflictError):
@@ -348,7 +359,7 @@ class ReplayError(ConflictError):
     code = "Replay"
 
 
-class SessionRefusedError(IvrError):
+class SessionRefusedError(RefusedError):
     """Unknown, expired, locked or not verified: the one answer that is no oracle."""
 
     code = "SessionRefused"
@@ -361,6 +372,8 @@ class PaymentOutcome:
     amount: Money
     last4: str
     reference: str
+    card_tries_left: int = 0  # after a decline: cards the page may still try
+    brand: str = ""
 
 
 def submit_portal_payment(
@@ -381,6 +394,9 @@ def submit_portal_payment(
         raise ReplayError("this payment link was used already")
     if session.status is not PortalSessionStatus.VERIFIED or now >= session.expires_at:
         raise SessionRefusedError("session not verified or expired")
+    attempt = session.declines + 1
+    if attempt > MAX_CARD_ATTEMPTS:
+        raise ReplayError("this link tried all the cards it may")
     return charge_transaction(
         session.payment_id,
         card_token,
@@ -392,12 +408,20 @@ def submit_portal_payment(
         queue=queue,
         messages=messages,
         after_approval=lambda: _mark_paid(sessions, session.session_id),
+        attempt=attempt,
+        max_attempts=MAX_CARD_ATTEMPTS,
+        after_retryable_decline=lambda: _count_decline(sessions, session),
     )
 
 
 def _mark_paid(sessions: PortalSessionStore, session_id: str) -> None:
     with suppress(ConflictError):  # a concurrent submit of the same payment marked it
         sessions.mark_paid(session_id)
+
+
+def _count_decline(sessions: PortalSessionStore, session: PortalSession) -> None:
+    with suppress(ConflictError):  # a doubled submit of the same card counted it already
+        sessions.count_decline(session.session_id, session.declines)
 
 
 def charge_transaction(
@@ -412,19 +436,33 @@ def charge_transaction(
     queue: MessageQueue,
     messages: PaymentMessages,
     after_approval: Callable[[], None] | None = None,
+    attempt: int = 1,
+    max_attempts: int = 1,
+    after_retryable_decline: Callable[[], None] | None = None,
 ) -> PaymentOutcome:
+    """Charge an open transaction with card ``attempt`` of ``max_attempts``: a decline before
+    the last leaves it open for another card (``after_retryable_decline``), the last fails it."""
     txn = transactions.get(payment_id)
     if txn is None:
         raise SessionRefusedError("no such transaction")
     if txn.status is not TransactionStatus.OPEN:
         raise ReplayError(f"transaction is {txn.status.value}")
-    # One key per transaction and channel: a retried or doubled request charges once.
-    result = processor.charge(card_token, txn.amount, idempotency_key=f"{payment_id}#{channel}")
+    # One key per transaction, channel and card attempt: a retried or doubled request charges
+    # once, and another card after a decline is a new charge.
+    key = f"{payment_id}#{channel}" + (f"#{attempt}" if attempt > 1 else "")
+    result = processor.charge(card_token, txn.amount, idempotency_key=key)
     card = CardSummary(result.card.brand, result.card.last4, result.card.token)
     reference = payment_reference(payment_id)
     if result.status is ChargeStatus.DECLINED:
-        _settle(transactions, payment_id, TransactionStatus.FAILED, now, card)
-        return PaymentOutcome(result.status, payment_id, txn.amount, card.last4, reference)
+        left = max_attempts - attempt
+        if left > 0 and after_retryable_decline is not None:
+            after_retryable_decline()
+        else:
+            left = 0
+            _settle(transactions, payment_id, TransactionStatus.FAILED, now, card)
+        return PaymentOutcome(
+            result.status, payment_id, txn.amount, card.last4, reference, left, card.brand
+        )
     _settle(transactions, payment_id, TransactionStatus.COMPLETE, now, card)
     if after_approval is not None:
         after_approval()
@@ -441,12 +479,9 @@ def charge_transaction(
             timezone=customer.timezone,
         ):
             queue.enqueue(message)  # the sender sends each key once, however often it is queued
-    return PaymentOutcome(result.status, payment_id, txn.amount, card.last4, reference)
-
-
-def payment_reference(payment_id: str) -> str:
-    """The short reference a customer reads on the confirmation (the payment id's first group)."""
-    return payment_id.split("-")[0].upper()
+    return PaymentOutcome(
+        result.status, payment_id, txn.amount, card.last4, reference, brand=card.brand
+    )
 
 
 def _settle(

@@ -31,8 +31,8 @@ from ivr.payments.checkout import (
     PaymentOutcome,
     ReplayError,
     charge_transaction,
-    payment_reference,
 )
+from ivr.payments.portal_link import payment_reference
 from ivr.payments.transactions import PaymentChannel, TransactionStatus, TransactionStore
 
 
@@ -192,5 +192,7 @@ def _settled_before(
         raise ReplayError(f"transaction is {txn.status.value}")
     result, charge = statuses[txn.status]
     reference = payment_reference(payment_id)
-    payment = PaymentOutcome(charge, payment_id, txn.amount, txn.card.last4, reference)
+    payment = PaymentOutcome(
+        charge, payment_id, txn.amount, txn.card.last4, reference, brand=txn.card.brand
+    )
     return KeypadAnswer(result, EncryptedCard(), payment=payment)

@@ -4,7 +4,8 @@ A session is a random UUID (the link's path) plus a 256-bit link token (the link
 reaches neither server logs nor Referer headers; stored only as its SHA-256) and a 6-digit PIN the
 IVR reads out (stored as HMAC-SHA256 with the pepper and a per-session salt). It lives 10 minutes
 (NIST SP 800-63B / ASVS cap for out-of-band secrets), checked in code on every read, allows five
-wrong PINs, and moves issued -> verified -> paid only by conditional writes.
+wrong PINs, and moves issued -> verified -> paid only by conditional writes. A verified session
+may try up to three cards: a decline before the last leaves the payment open for another card.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from ivr.core.hashing import keyed_hash, matches, new_salt
 SESSION_LIFETIME = timedelta(minutes=10)
 MAX_PIN_ATTEMPTS = 5
 PIN_DIGITS = 6
+#: Cards one link may try: declines before the last leave the payment open for another card.
+MAX_CARD_ATTEMPTS = 3
 
 
 class PortalSessionStatus(StrEnum):
@@ -37,6 +40,7 @@ class PortalNotice(StrEnum):
     """What the portal tells the waiting IVR besides the session's status."""
 
     INCOMPLETE = "incomplete"  # a submit with missing fields: prompt the caller
+    DECLINED = "declined"  # a card was declined and another may be tried: tell the caller
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class PortalSession:
     expires_at: datetime  # checked in code on every read; the TTL only cleans up
     link_queued: bool = False  # the SMS with the link is on the sending queue
     notice: PortalNotice | None = None
+    declines: int = 0  # cards declined so far (MAX_CARD_ATTEMPTS at most)
 
     def usable(self, now: datetime) -> bool:
         return now < self.expires_at and self.status is not PortalSessionStatus.LOCKED
@@ -65,8 +70,8 @@ class PortalSessionStore(Protocol):
     def get(self, session_id: str) -> PortalSession | None: ...
 
     def count_failed_attempt(self, session_id: str, max_attempts: int) -> int:
-        """attempts + 1 while issued and attempts < max (ConflictError otherwise); at max the
-        session is locked in the same write. Returns the new count."""
+        """attempts + 1 while issued (or verified: a reopened page) and attempts < max
+        (ConflictError otherwise); at max the session is locked. Returns the new count."""
 
     def mark_verified(self, session_id: str, max_attempts: int, now: datetime) -> None:
         """issued -> verified while attempts < max and not expired; ConflictError otherwise."""
@@ -78,6 +83,10 @@ class PortalSessionStore(Protocol):
         """Replace the PIN of an issued session with no wrong tries; ConflictError otherwise."""
 
     def mark_link_queued(self, session_id: str) -> None: ...
+
+    def count_decline(self, session_id: str, declines_seen: int) -> None:
+        """declines + 1 and the DECLINED notice, while verified and declines == declines_seen
+        (a doubled submit of the same card counts once); ConflictError otherwise."""
 
     def set_notice(self, session_id: str, notice: PortalNotice) -> None: ...
 

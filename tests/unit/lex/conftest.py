@@ -11,6 +11,17 @@ from simulator.paths import LEX_BOTS
 from tests.unit.lex.helpers import CodeHook, clock
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the corpus accuracy whenever the corpus test ran (``make test`` shows it)."""
+    from tests.unit.lex.corpus import score_corpus
+
+    if score_corpus.cache_info().currsize == 0:
+        return
+    terminalreporter.section("Lex utterance corpus (local emulator)")
+    for line in score_corpus().lines():
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def real_hook(lambda_context: Any) -> CodeHook:
     """The lex_fulfil Lambda, invoked in-process as Lex would invoke it."""

@@ -34,14 +34,29 @@ def test_deployer_adds_the_role() -> None:
     assert "RoleArn" not in properties()
 
 
-def test_every_intent_but_the_fallback_has_ten_to_twenty_sample_utterances() -> None:
+#: Lex V2's build-time quota of sample utterances per intent.
+MAX_UTTERANCES_PER_INTENT = 1500
+
+
+def test_every_intent_but_the_fallback_has_at_least_ten_sample_utterances() -> None:
     locale = properties()["BotLocales"][0]
     for intent in locale["Intents"]:
-        count = len(intent.get("SampleUtterances", []))
+        samples = [u["Utterance"].lower() for u in intent.get("SampleUtterances", [])]
         if intent.get("ParentIntentSignature") == "AMAZON.FallbackIntent":
-            assert count == 0, "Lex refuses utterances on the fallback intent"
+            assert samples == [], "Lex refuses utterances on the fallback intent"
         else:
-            assert 10 <= count <= 20, intent["Name"]
+            assert 10 <= len(samples) <= MAX_UTTERANCES_PER_INTENT, intent["Name"]
+            assert len(set(samples)) == len(samples), f"{intent['Name']} repeats an utterance"
+
+
+def test_no_sample_utterance_belongs_to_two_intents() -> None:
+    """Lex's build refuses an utterance used by two intents; the emulator would pick one."""
+    owners: dict[str, str] = {}
+    for intent in properties()["BotLocales"][0]["Intents"]:
+        for sample in intent.get("SampleUtterances", []):
+            said = sample["Utterance"].lower()
+            assert said not in owners, f"{said!r} in {owners.get(said)} and {intent['Name']}"
+            owners[said] = intent["Name"]
 
 
 def test_every_slot_has_a_prompt_for_when_the_code_hook_asks_for_it() -> None:

@@ -16,13 +16,14 @@ def transcript(lex: LexEmulator, session: str) -> list[dict[str, str]]:
 
 
 def test_ambiguous_callback_time_is_asked_am_or_pm_then_scheduled(lex: LexEmulator) -> None:
-    turn = lex.recognize_text(ALIAS, "c", "call me back tomorrow at ten o'clock", {})
-    assert (turn.dialog_action, turn.messages) == ("ElicitSlot", ["Did you mean 10 AM or 10 PM?"])
+    # 7 AM and 7 PM are both outside the 8-to-6 hours: only the caller can say which they meant.
+    turn = lex.recognize_text(ALIAS, "c", "call me back tomorrow at seven o'clock", {})
+    assert (turn.dialog_action, turn.messages) == ("ElicitSlot", ["Did you mean 7 AM or 7 PM?"])
     assert turn.slots == {"CallbackDate": "2026-11-27", "CallbackTime": None}
     turn = lex.recognize_text(ALIAS, "c", "in the evening", {})
     assert (turn.intent_name, turn.intent_state) == ("RequestCallback", "Fulfilled")
-    assert turn.slots == {"CallbackDate": "2026-11-27", "CallbackTime": "22:00"}
-    assert turn.messages == ["Let me check Friday, November 27 at 10 PM for your callback."]
+    assert turn.slots == {"CallbackDate": "2026-11-27", "CallbackTime": "19:00"}
+    assert turn.messages == ["Let me check Friday, November 27 at 7 PM for your callback."]
     assert "callbackTimeChoices" not in turn.session_attributes
 
 

@@ -66,10 +66,10 @@ def test_every_sample_event_is_covered() -> None:
 def test_ambiguous_time_asks_am_or_pm_and_remembers_the_choices(lambda_context: Any) -> None:
     event = load_event("lex/dialog_request_callback_ambiguous_time.json")
     answer = call(event, lambda_context)
-    assert answer.messages == ["Did you mean 10 AM or 10 PM?"]
+    assert answer.messages == ["Did you mean 7 AM or 7 PM?"]
     assert answer.slots is not None and answer.slots["CallbackTime"] is None
     assert answer.session_attributes is not None
-    assert answer.session_attributes["callbackTimeChoices"] == "10:00,22:00"
+    assert answer.session_attributes["callbackTimeChoices"] == "07:00,19:00"
 
 
 def test_fulfilled_callback_says_the_day_and_time(lambda_context: Any) -> None:

@@ -11,6 +11,8 @@ from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
 
 _S = PortalSessionItem
 _ISSUED = PortalSessionStatus.ISSUED.value
+#: PINs are counted on an issued session, and on a verified one reopened with its PIN.
+_TAKES_PINS = [_ISSUED, PortalSessionStatus.VERIFIED.value]
 
 
 def session_from_item(item: PortalSessionItem) -> PortalSession:
@@ -27,6 +29,7 @@ def session_from_item(item: PortalSessionItem) -> PortalSession:
         expires_at=item.expires_at,
         link_queued=bool(item.link_queued),
         notice=PortalNotice(item.notice) if item.notice else None,
+        declines=int(item.declines or 0),
     )
 
 
@@ -45,6 +48,7 @@ class DynamoPortalSessionStore:
             expires_at=session.expires_at,
             ttl=session.expires_at,
             link_queued=session.link_queued,
+            declines=session.declines,
         )
         with translated("create portal session"):
             item.save(condition=PortalSessionItem.session_id.does_not_exist())
@@ -64,7 +68,7 @@ class DynamoPortalSessionStore:
             item.update(
                 actions=[_S.attempts.add(1)],
                 condition=_S.session_id.exists()
-                & (_S.status == _ISSUED)
+                & _S.status.is_in(*_TAKES_PINS)
                 & (_S.attempts < max_attempts),
             )
         attempts = int(item.attempts)
@@ -77,7 +81,7 @@ class DynamoPortalSessionStore:
             with translated("lock portal session"):
                 PortalSessionItem(session_id).update(
                     actions=[_S.status.set(PortalSessionStatus.LOCKED.value)],
-                    condition=_S.status == _ISSUED,
+                    condition=_S.status.is_in(*_TAKES_PINS),
                 )
         except ConflictError:
             pass  # verified or locked meanwhile: either way no more PIN tries
@@ -111,6 +115,19 @@ class DynamoPortalSessionStore:
         with translated("mark link queued"):
             PortalSessionItem(session_id).update(
                 actions=[_S.link_queued.set(True)], condition=_S.session_id.exists()
+            )
+
+    def count_decline(self, session_id: str, declines_seen: int) -> None:
+        # Conditional on the count read: two submits of the same declined card count once.
+        seen = _S.declines == declines_seen
+        if declines_seen == 0:
+            seen = seen | _S.declines.does_not_exist()  # a session stored before declines were
+        with translated("count declined card"):
+            PortalSessionItem(session_id).update(
+                actions=[_S.declines.add(1), _S.notice.set(PortalNotice.DECLINED.value)],
+                condition=_S.session_id.exists()
+                & (_S.status == PortalSessionStatus.VERIFIED.value)
+                & seen,
             )
 
     def set_notice(self, session_id: str, notice: PortalNotice) -> None:

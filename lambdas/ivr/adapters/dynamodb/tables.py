@@ -176,6 +176,7 @@ class PortalSessionItem(Model):
     ttl = TTLAttribute()
     link_queued = BooleanAttribute(default=False)
     notice = UnicodeAttribute(null=True)  # "incomplete": the portal saw a submit missing fields
+    declines = NumberAttribute(default=0)  # cards declined; another may be tried up to a bound
 
 
 class DueCallbacksIndex(GlobalSecondaryIndex["CallbackItem"]):

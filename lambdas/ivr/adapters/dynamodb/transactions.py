@@ -1,4 +1,5 @@
-"""Transactions in DynamoDB. Opening and settling move the customer's open mark atomically."""
+"""Transactions in DynamoDB. Opening and settling move the customer's open mark atomically, and
+a completed payment lowers the customer's balance in that same TransactWriteItems."""
 
 from __future__ import annotations
 
@@ -124,13 +125,18 @@ class DynamoTransactionStore:
             with translated("abandon transaction"):
                 TransactionItem(payment_id).update(actions=actions, condition=is_open)
             return replace(current, status=status, updated_at=at, card=card or current.card)
+        customer_actions: list[Action] = [CustomerItem.open_transaction.remove()]
+        if status is TransactionStatus.COMPLETE:
+            # The balance drops with the settle itself, so caller lookup (one GetItem) never sees
+            # a paid transaction next to the old balance. ADD, not SET: no read-modify-write.
+            customer_actions.append(CustomerItem.balance_minor.add(-current.amount.minor))
         with translated("settle transaction"), self._transaction() as write:
             # Both conditions are checked at write time: a duplicate or late update cannot move a
-            # settled transaction again, whatever the read above saw.
+            # settled transaction again (nor lower the balance twice), whatever the read saw.
             write.update(TransactionItem(payment_id), actions=actions, condition=is_open)
             write.update(
                 CustomerItem(current.customer_phone),
-                actions=[CustomerItem.open_transaction.remove()],
+                actions=customer_actions,
                 condition=_open_mark_is(payment_id),
             )
         return replace(current, status=status, updated_at=at, card=card or current.card)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ivr.core.errors import NotificationError
 from ivr.notify import Channel, OutgoingMessage
 
@@ -43,6 +45,6 @@ class SesEmail:
             request["ConfigurationSetName"] = self._configuration_set
         try:
             response = self._client.send_email(**request)
-        except Exception as exc:  # botocore ClientError, endpoint and timeout errors alike
+        except (BotoCoreError, ClientError) as exc:  # refused, throttled, timed out, unreachable
             raise NotificationError(f"SendEmail failed: {type(exc).__name__}") from exc
         return str(response["MessageId"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ivr.core.errors import NotificationError
 from ivr.notify import Channel, OutgoingMessage
 
@@ -46,7 +48,7 @@ class PinpointNotifier:
             response = self._client.send_messages(
                 ApplicationId=self._application_id, MessageRequest=request
             )
-        except Exception as exc:  # botocore ClientError, endpoint and timeout errors alike
+        except (BotoCoreError, ClientError) as exc:  # refused, throttled, timed out, unreachable
             raise NotificationError(f"SendMessages failed: {type(exc).__name__}") from exc
         # SendMessages answers 200 even when an address fails: the verdict is per address.
         result = response.get("MessageResponse", {}).get("Result", {}).get(message.to, {})

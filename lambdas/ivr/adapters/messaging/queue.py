@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ivr.core.errors import NotificationError
 from ivr.notify import OutgoingMessage, message_to_json
 
@@ -26,5 +28,5 @@ class SqsMessageQueue:
                     }
                 },
             )
-        except Exception as exc:  # botocore ClientError, endpoint and timeout errors alike
+        except (BotoCoreError, ClientError) as exc:  # refused, throttled, timed out, unreachable
             raise NotificationError(f"SendMessage failed: {type(exc).__name__}") from exc

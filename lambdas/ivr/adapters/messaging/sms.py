@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ivr.core.errors import NotificationError
 from ivr.notify import Channel, OutgoingMessage
 
@@ -33,6 +35,6 @@ class EndUserMessagingSms:
             request["ConfigurationSetName"] = self._configuration_set
         try:
             response = self._client.send_text_message(**request)
-        except Exception as exc:  # botocore ClientError, endpoint and timeout errors alike
+        except (BotoCoreError, ClientError) as exc:  # refused, throttled, timed out, unreachable
             raise NotificationError(f"SendTextMessage failed: {type(exc).__name__}") from exc
         return str(response["MessageId"])
