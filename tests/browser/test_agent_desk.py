@@ -105,7 +105,7 @@ def test_an_agent_sends_a_new_link_during_the_call_and_the_caller_pays_through_i
     portal.get_by_label("Name on card").fill("Ben Carter")
     card = portal.frame_locator("#card-frame")
     card.get_by_label("Card number").fill("4242424242424242")
-    card.get_by_label("Expiry date (MM/YY)").fill("12/30")
+    card.get_by_label("Expiry (MM/YY)").fill("12/30")
     card.get_by_label("Security code").fill("123")
     portal.get_by_role("button", name="Pay now").click()
     portal.get_by_role("heading", name="Payment received").wait_for()
