@@ -114,7 +114,7 @@ build-%:
 render: venv ## Render contact_flows/ and lex_bots/ into template.yaml (its GENERATED section)
 	$(PY) -m deploy.render
 
-bench: venv ## Performance numbers, measured in one run (bench/*.py)
+bench: venv ## Performance numbers, measured in one run (bench/*.py); also written to test-output/bench.json
 	$(PY) bench/handlers.py
 	$(PY) bench/callback_sweep.py
 	$(PY) bench/customer_import.py

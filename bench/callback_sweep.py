@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "lambdas")]
+from bench.report import record  # noqa: E402 - after the path is set
 
 DUE = 50
 SIZES = (1_000, 100_000)
@@ -131,6 +132,7 @@ def main() -> int:
             f"{r['dialled']:>8} {r['sweep_ms']:>9.0f}"
         )
     small, large = results
+    record("callback_sweep", {"due": DUE, "runs": results})
     print(
         f"items read at {large['stored']:,} / at {small['stored']:,} stored: "
         f"{large['read'] / max(small['read'], 1):.2f}x (a scan would read "

@@ -58,6 +58,8 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         "failed": len(report.failed),
         "deferred": len(report.deferred),
         "lost": report.lost,
+        "found": len(report.found),
+        "unverified": report.unverified,
     }
     logger.info("callback sweep", extra=summary)
     return summary

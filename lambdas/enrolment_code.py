@@ -27,7 +27,7 @@ from ivr.core.observability import CONNECT_CONTACT_ID, logger
 def _services() -> CodeServices:
     return CodeServices(
         store=wiring.auth_store(),
-        notifier=wiring.notifier(),
+        notifier=wiring.step_notifier(),
         activity=wiring.activity(),
         pepper=wiring.pepper(),
     )

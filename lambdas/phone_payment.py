@@ -96,6 +96,7 @@ def _pay(request: ConnectRequest) -> ConnectAnswer:
     paid = pay_by_phone(
         _entry(request),
         payment_id,
+        caller_phone=_caller(request).phone,
         decrypter=wiring.input_decrypter(),
         today=_today(request),
         now=clock.now(),

@@ -18,7 +18,9 @@ from ivr.core.observability import logger
 from ivr.core.settings import settings
 from ivr.notify import message_from_json
 
-processor = BatchProcessor(event_type=EventType.SQS)
+#: A batch where every record fails is answered like any other (each id listed) rather than
+#: raised: raising makes it a function error, and SQS would retry the whole batch.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def send_record(record: SQSRecord, lambda_context: Any = None) -> str:
@@ -43,7 +45,22 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if not isinstance(event, dict) or not isinstance(event.get("Records"), list):
         logger.warning("not an SQS event")
         return {"batchItemFailures": []}
+    records = [r for r in event["Records"] if _reportable(r)]
+    if len(records) < len(event["Records"]):
+        # Not from SQS (which gives every record an id): nothing can be retried or reported.
+        logger.warning("records without a message id skipped")
+    if not records:
+        return {"batchItemFailures": []}
     response = process_partial_response(
-        event=event, record_handler=send_record, processor=processor, context=context
+        event={"Records": records}, record_handler=send_record, processor=processor, context=context
     )
     return dict(response)
+
+
+def _reportable(record: Any) -> bool:
+    """A record SQS could redeliver: it has the id the answer would name it by."""
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("messageId"), str)
+        and bool(record["messageId"])
+    )

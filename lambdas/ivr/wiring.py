@@ -96,7 +96,7 @@ def callback_service() -> CallbackService:
     from ivr.callbacks.service import CallbackService
     from ivr.core import clock
 
-    return CallbackService(callbacks(), callback_policy(), notifier(), clock.now)
+    return CallbackService(callbacks(), callback_policy(), step_notifier(), clock.now)
 
 
 @cache
@@ -181,6 +181,14 @@ def notifier() -> Notifier:
             config.email_from,
         )
     raise ValueError(f"unknown NOTIFIER {config.notifier!r}")
+
+
+def step_notifier() -> Notifier:
+    """What Connect-invoked steps send through: each message key once, whatever Connect retries.
+    Not cached itself: it wraps whatever sender and claims are current (tests swap them)."""
+    from ivr.adapters.messaging.once import SentOnce
+
+    return SentOnce(notifier(), step_claims())
 
 
 @cache

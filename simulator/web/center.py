@@ -412,5 +412,8 @@ class RingingDialer:
             self.center.ring(calls[-1])
         return contact_id
 
+    def find_call(self, callback: Any, *, since: datetime, until: datetime) -> str | None:
+        return self._dialer.find_call(callback, since=since, until=until)
+
     def calls(self) -> list[dict[str, str]]:
         return self._dialer.calls()

@@ -109,6 +109,7 @@ class Shop:
         return pay_by_phone(
             entry,
             "5f1c2a9e-0000-4000-8000-000000000001",
+            caller_phone=PHONE,
             decrypter=FakeDecrypter(),
             today=TODAY,
             now=NOW,

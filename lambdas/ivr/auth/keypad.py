@@ -229,42 +229,127 @@ def check_keypad_answer(
     services: KeypadServices,
     now: datetime,
 ) -> KeypadVerdict:
-    """Check the caller's digits against the keyed hash on record and count a wrong answer.
+    """Check a known caller's digits against the keyed hash on record and count a wrong answer
+    for the call and for the customer (their number on record)."""
+    counter_key = customer.phone if customer else None
+    return _check(attempt, customer, question, counter_key, services=services, now=now)
 
-    ``customer`` is None when an unknown caller typed an account number that does not exist:
-    the answer is then wrong whatever it is, and only the call's counter moves.
-    """
+
+def check_account_answer(
+    attempt: KeypadAttempt,
+    customer: Customer | None,
+    *,
+    services: KeypadServices,
+    now: datetime,
+) -> KeypadVerdict:
+    """The postal code of a caller who typed an account number (``customer`` None: no such
+    account). The answer sounds the same whether the account exists, is locked or not: a lock
+    is never announced (it would tell a stranger the account exists), a locked account just never
+    matches. Failures here count on a counter of their own (``account#<phone>``), so a stranger
+    typing someone's account number cannot lock the owner out of their own number's check; a lock
+    on either counter closes this path."""
+    counter_key = f"account#{customer.phone}" if customer else None
+    verdict = _check(
+        attempt,
+        customer,
+        KnowledgeQuestion.POSTAL_CODE,
+        counter_key,
+        services=services,
+        now=now,
+        silent_lock=True,
+        also_locked_by=customer.phone if customer else None,
+    )
+    if verdict.result in (KeypadResult.NO_ANSWER_ON_RECORD, KeypadResult.LOCKED):
+        return replace(verdict, result=KeypadResult.WRONG)  # never reached: belt and braces
+    return verdict
+
+
+def _check(
+    attempt: KeypadAttempt,
+    customer: Customer | None,
+    question: KnowledgeQuestion,
+    counter_key: str | None,
+    *,
+    services: KeypadServices,
+    now: datetime,
+    silent_lock: bool = False,
+    also_locked_by: str | None = None,
+) -> KeypadVerdict:
     contact = services.store.contact(attempt.contact_id) or ContactAuth(attempt.contact_id)
     if contact.keypad_passed:  # Connect retried an invocation that had succeeded
         return KeypadVerdict(KeypadResult.AUTHENTICATED, len(contact.failures))
-    counter = services.store.customer_failures(customer.phone) if customer else None
+    counter = services.store.customer_failures(counter_key) if counter_key else None
     if attempt.attempt_id in contact.failures:  # ... or one that had already been counted
-        return _after_failure(contact, counter, services)
-    if counter is not None and counter.locked:
+        return _after_failure(contact, counter, services, silent_lock)
+    locked = _locked(counter) or (
+        also_locked_by is not None and _locked(services.store.customer_failures(also_locked_by))
+    )
+    if locked and not silent_lock:
         record(services.activity, attempt.contact_id, now, "keypad: locked")
         return KeypadVerdict(KeypadResult.LOCKED, len(contact.failures))
     if len(contact.failures) >= services.limits.per_call:
         return KeypadVerdict(KeypadResult.AGENT, len(contact.failures))
     salt, expected = _expected_hash(customer, question)
-    if customer is not None and not expected:
+    if customer is not None and not expected and not silent_lock:
         record(services.activity, attempt.contact_id, now, "keypad: no answer on record")
         return KeypadVerdict(KeypadResult.NO_ANSWER_ON_RECORD)
-    if _answer_matches(services.pepper, salt, expected, attempt.answer):
-        _update_contact(
-            services.store, attempt.contact_id, lambda c: replace(c, keypad_passed=True)
-        )
-        record(services.activity, attempt.contact_id, now, "authenticated by keypad")
-        return KeypadVerdict(KeypadResult.AUTHENTICATED, len(contact.failures))
-    if customer is not None:
-        counter = count_customer_failure(customer.phone, attempt.attempt_id, services, now)
+    if _answer_matches(services.pepper, salt, expected, attempt.answer) and not locked:
+        return _passed(attempt, contact, services, now)
+    return _failed(
+        attempt, contact, counter_key, counter, services=services, now=now, silent=silent_lock
+    )
+
+
+def _locked(counter: CustomerFailures | None) -> bool:
+    return counter is not None and counter.locked
+
+
+def _passed(
+    attempt: KeypadAttempt, read: ContactAuth, services: KeypadServices, now: datetime
+) -> KeypadVerdict:
+    limit = services.limits.per_call
     contact = _update_contact(
         services.store,
         attempt.contact_id,
-        lambda c: replace(c, failures={**c.failures, attempt.attempt_id: now}),
+        lambda c: replace(c, keypad_passed=True) if len(c.failures) < limit else c,
+        read,
     )
-    verdict = _after_failure(contact, counter, services)
+    if not contact.keypad_passed:  # concurrent wrong tries used up the call's limit first
+        return KeypadVerdict(KeypadResult.AGENT, len(contact.failures))
+    record(services.activity, attempt.contact_id, now, "authenticated by keypad")
+    return KeypadVerdict(KeypadResult.AUTHENTICATED, len(contact.failures))
+
+
+def _failed(
+    attempt: KeypadAttempt,
+    read: ContactAuth,
+    counter_key: str | None,
+    counter: CustomerFailures | None,
+    *,
+    services: KeypadServices,
+    now: datetime,
+    silent: bool,
+) -> KeypadVerdict:
+    """Count the wrong answer in the call - conditionally, so concurrent tries cannot pass the
+    call's limit - and, if it was counted there, for the customer."""
+    limit, key = services.limits.per_call, attempt.attempt_id
+    contact = _update_contact(
+        services.store,
+        attempt.contact_id,
+        lambda c: (
+            replace(c, failures={**c.failures, key: now})
+            if len(c.failures) < limit and key not in c.failures
+            else c
+        ),
+        read,
+    )
+    if key not in contact.failures:
+        return KeypadVerdict(KeypadResult.AGENT, len(contact.failures))
+    if counter_key is not None and not (counter is not None and counter.locked):
+        counter = count_customer_failure(counter_key, key, services, now)
+    verdict = _after_failure(contact, counter, services, silent)
     text = "no input" if attempt.answer is None else "failed"
-    text = f"keypad: {text} {verdict.failures_in_call}/{services.limits.per_call}"
+    text = f"keypad: {text} {verdict.failures_in_call}/{limit}"
     if verdict.result is KeypadResult.LOCKED:
         text += f", locked after {services.limits.per_day} in 24 h"
     record(services.activity, attempt.contact_id, now, text)
@@ -275,9 +360,10 @@ def _after_failure(
     contact: ContactAuth,
     counter: CustomerFailures | None,
     services: KeypadServices,
+    silent_lock: bool = False,
 ) -> KeypadVerdict:
     failures = len(contact.failures)
-    if counter is not None and counter.locked:
+    if counter is not None and counter.locked and not silent_lock:
         return KeypadVerdict(KeypadResult.LOCKED, failures)
     if failures >= services.limits.per_call:
         return KeypadVerdict(KeypadResult.AGENT, failures)
@@ -346,11 +432,18 @@ def unlock_keypad_for_agent(
 
 
 def _update_contact(
-    store: AuthStore, contact_id: str, change: Callable[[ContactAuth], ContactAuth]
+    store: AuthStore,
+    contact_id: str,
+    change: Callable[[ContactAuth], ContactAuth],
+    read: ContactAuth | None = None,
 ) -> ContactAuth:
+    """Change the call's record; ``read`` is the record as just read (saves reading it again)."""
     for _ in range(5):  # only this call writes its record; a conflict is Connect's own retry
-        current = store.contact(contact_id) or ContactAuth(contact_id)
-        updated = replace(change(current), version=current.version + 1)
+        current, read = read or store.contact(contact_id) or ContactAuth(contact_id), None
+        changed = change(current)
+        if changed == current:  # nothing to write (a limit reached, an attempt already counted)
+            return current
+        updated = replace(changed, version=current.version + 1)
         try:
             store.save_contact(updated, expected_version=current.version)
         except ConflictError:
@@ -388,15 +481,11 @@ def check_claimed_account(
     attempt: KeypadAttempt, *, callers: CallerStore, services: KeypadServices, now: datetime
 ) -> tuple[KeypadVerdict, Customer | None]:
     """An unknown caller's postal code for the account they claimed; the customer when it
-    authenticates them. No such account, or one with no postal code on record, answers Wrong as a
-    wrong code does, so the caller cannot tell which account numbers exist."""
+    authenticates them. A missing, locked or answerless account sounds and branches as a wrong
+    code does (check_account_answer), so the caller cannot tell which account numbers exist."""
     claimed = contact_state(attempt.contact_id, store=services.store).claimed_phone
     customer = callers.find_by_phone(claimed) if claimed else None
-    verdict = check_keypad_answer(
-        attempt, customer, KnowledgeQuestion.POSTAL_CODE, services=services, now=now
-    )
-    if verdict.result is KeypadResult.NO_ANSWER_ON_RECORD:
-        verdict = KeypadVerdict(KeypadResult.WRONG, verdict.failures_in_call)
+    verdict = check_account_answer(attempt, customer, services=services, now=now)
     return verdict, customer if verdict.result is KeypadResult.AUTHENTICATED else None
 
 
@@ -436,15 +525,18 @@ def send_enrolment_code(
 ) -> CodeVerdict:
     """Text a fresh 6-digit code to the number on record (never to a number given in the call).
 
-    Connect may run this step up to four times: a code already sent moments ago is not sent
-    again, and a code stored but never sent is replaced by a new one before sending.
+    Connect may run this step up to four times, a retry possibly while the first run still waits
+    on the provider: a code issued moments ago is not issued again, and the SMS goes through the
+    step's idempotent sender (one message per contact and send).
     """
     if not contact_state(contact_id, store=services.store).keypad_passed:
         return CodeVerdict(CodeResult.NOT_ALLOWED)
     existing = services.store.one_time_code(contact_id)
     if existing is not None and existing.status is CodeStatus.CONFIRMED:
         return CodeVerdict(CodeResult.CONFIRMED)
-    if existing is not None and existing.sent and now - existing.issued_at < RESEND_AFTER:
+    if existing is not None and now - existing.issued_at < RESEND_AFTER:
+        # Sent moments ago, or being sent by a run still waiting on the provider: Connect's
+        # retry. A run that died before sending leaves the caller to ask again after 30 s.
         return CodeVerdict(CodeResult.SENT, CODE_ATTEMPTS - len(existing.wrong_tries))
     sends = existing.sends + 1 if existing is not None else 1
     if sends > CODE_SENDS:

@@ -212,6 +212,10 @@ class OutboundDialer(Protocol):
     def dial(self, callback: Callback, client_token: str) -> str:
         """Start the outbound call; the new contact id. DialError when Connect refuses."""
 
+    def find_call(self, callback: Callback, *, since: datetime, until: datetime) -> str | None:
+        """The contact an earlier dial of ``callback`` started between ``since`` and ``until``
+        (it carries the callback id as an attribute), or None. DialError when it cannot tell."""
+
 
 # --- asking for a callback ----------------------------------------------------------------------
 
@@ -469,11 +473,16 @@ class SweepReport:
     failed: list[Callback] = field(default_factory=list)
     deferred: list[Callback] = field(default_factory=list)
     lost: int = 0  # claims another sweep won
+    #: Lease-expired claims whose first call was found: recorded, not dialled again.
+    found: list[Callback] = field(default_factory=list)
+    unverified: int = 0  # lease-expired claims left alone: Connect could not say if they rang
 
 
 #: Stop claiming when less than this is left of the invocation: a claim must be dialled and
 #: marked before the function is stopped.
 SAFETY_MARGIN_SECONDS = 10.0
+#: How far before the expired claim began a call it started is looked for (clock skew).
+CALL_SEARCH_MARGIN = timedelta(minutes=5)
 
 
 def sweep_due_callbacks(
@@ -521,6 +530,10 @@ def _work_on(
     if claimed is None:
         report.lost += 1
         return
+    if callback.status is CallbackStatus.DIALLING and _rang_before(
+        callback, claimed, store=store, dialer=dialer, policy=policy, now=now, report=report
+    ):
+        return
     try:
         contact_id = dialer.dial(claimed, claimed.client_token)
     except DialError as error:
@@ -533,6 +546,40 @@ def _work_on(
         # Connect returns this call rather than starting a second one.
         logger.warning("claim lost after dialling", extra={"callbackId": claimed.callback_id})
     report.dialled.append(replace(claimed, outbound_contact_id=contact_id))
+
+
+def _rang_before(
+    expired: Callback,
+    claimed: Callback,
+    *,
+    store: CallbackStore,
+    dialer: OutboundDialer,
+    policy: CallbackPolicy,
+    now: datetime,
+    report: SweepReport,
+) -> bool:
+    """A lease ran out: the sweep that held it may have died after Connect started the call and
+    before recording it. Re-sending its ClientToken does not help once that call has ended (a
+    disconnected contact's token starts a new one), so ask Connect for a contact carrying the
+    callback id first; True when there was one (recorded) or Connect cannot say (left claimed:
+    the next sweep asks again once this lease ends)."""
+    held_since = (expired.lease_until or now) - timedelta(seconds=policy.lease_seconds)
+    try:
+        earlier = dialer.find_call(expired, since=held_since - CALL_SEARCH_MARGIN, until=now)
+    except DialError as error:
+        logger.warning("earlier call unknown", extra={"errorCode": error.reason})
+        report.unverified += 1
+        return True
+    if earlier is None:
+        return False
+    try:
+        store.mark_dialled(claimed, contact_id=earlier, now=now)
+    except ConflictError:
+        logger.warning(
+            "claim lost after finding the call", extra={"callbackId": claimed.callback_id}
+        )
+    report.found.append(replace(claimed, outbound_contact_id=earlier))
+    return True
 
 
 def _after_failure(

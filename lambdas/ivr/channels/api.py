@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +42,88 @@ SECURITY_HEADERS = {
 }
 
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+#: Between two digits, up to three characters that are neither digit nor letter ("4242.4242",
+#: "4242_4242", "4242 / 4242"): dropped before the check, so no separator hides a card number.
+_SEPARATOR = re.compile(r"(?<=\d)[^0-9A-Za-z]{1,3}(?=\d)")
+#: Fields that only the processor's hosted card form may see (PCI DSS 3.3.1: no CVV, ever).
+_CARD_FIELD = re.compile(
+    r"cvv|cvc|cid$|security.?code|exp(iry|iration|.?month|.?year|.?date)?$|card.?number|^pan$",
+    re.IGNORECASE,
+)
+#: What API Gateway's REST proxy event holds, by type: anything else is not from API Gateway.
+_ENVELOPE: dict[str, type] = {
+    "httpMethod": str,
+    "path": str,
+    "resource": str,
+    "headers": dict,
+    "multiValueHeaders": dict,
+    "queryStringParameters": dict,
+    "multiValueQueryStringParameters": dict,
+    "pathParameters": dict,
+    "stageVariables": dict,
+    "requestContext": dict,
+    "body": str,
+}
 
 
 def contains_card_number(text: str) -> bool:
     """A Luhn-valid run of 13-19 digits (spaces and dashes allowed): a PAN we must not accept."""
     return any(luhn_valid(re.sub(r"\D", "", m.group(0))) for m in _DIGIT_RUN.finditer(text))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON body, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _keys(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
+
+
+def _carries_card_number(body: str, parsed: Any) -> bool:
+    """Checked on the raw text and again after parsing (JSON escapes such as \\u0034 hide digits
+    from the first), separators between digits dropped."""
+    texts = [body, *_strings(parsed)]
+    return any(contains_card_number(_SEPARATOR.sub("", text)) for text in texts)
+
+
+def _parsed(body: str | None) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None  # the route answers "not JSON"
+
+
+def _malformed(event: dict[str, Any]) -> bool:
+    for key, kind in _ENVELOPE.items():
+        if event.get(key) is not None and not isinstance(event[key], kind):
+            return True
+    headers = event.get("headers") or {}
+    multi = event.get("multiValueHeaders") or {}
+    return not all(isinstance(v, str) for v in headers.values()) or not all(
+        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in multi.values()
+    )
+
+
+def _is_json(content_type: str) -> bool:
+    """The media type itself, not a prefix: ``application/jsonp`` is not JSON."""
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 def with_security_headers(answer: Any) -> dict[str, Any]:
@@ -85,23 +163,28 @@ def header(event: dict[str, Any], name: str) -> str:
 
 def reject_before_routing(event: Any) -> dict[str, Any] | None:
     """Answers for requests that must not reach a route: not API Gateway, a form post, a PAN."""
-    if not isinstance(event, dict) or "httpMethod" not in event:
+    if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str):
         return problem(400, "bad_request", "Not an API request.")
-    body = event.get("body")
-    if body is not None and not isinstance(body, str):
-        return problem(400, "bad_request", "The body must be text.")
+    if _malformed(event):
+        return problem(400, "bad_request", "Not an API request.")
     if event["httpMethod"] in {"POST", "PUT", "PATCH", "DELETE"}:
-        if not header(event, "content-type").lower().startswith("application/json"):
-            return problem(415, "unsupported_media_type", "Send JSON.")
-        if header(event, CUSTOM_HEADER) != "1":
-            return problem(403, "forbidden", "Missing the portal request header.")
-        if body and event.get("isBase64Encoded"):
-            return problem(400, "bad_request", "The body must be plain JSON.")
-        if body and contains_card_number(body):
-            # Card numbers go to the processor's hosted fields, never to us (PCI DSS scope).
-            return problem(
-                400, "card_number_not_accepted", "Card details go to the card form only."
-            )
+        return _refused_change(event, event.get("body"))
+    return None
+
+
+def _refused_change(event: dict[str, Any], body: str | None) -> dict[str, Any] | None:
+    if not _is_json(header(event, "content-type")):
+        return problem(415, "unsupported_media_type", "Send JSON.")
+    if header(event, CUSTOM_HEADER) != "1":
+        return problem(403, "forbidden", "Missing the portal request header.")
+    if body and event.get("isBase64Encoded"):
+        return problem(400, "bad_request", "The body must be plain JSON.")
+    parsed = _parsed(body)
+    if body and _carries_card_number(body, parsed):
+        # Card numbers go to the processor's hosted fields, never to us (PCI DSS scope).
+        return problem(400, "card_number_not_accepted", "Card details go to the card form only.")
+    if any(_CARD_FIELD.search(key) for key in _keys(parsed)):
+        return problem(400, "card_details_not_accepted", "Card details go to the card form only.")
     return None
 
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from ivr.callers import CallerStore
-from ivr.core.errors import IvrError
+from ivr.core.errors import IvrError, NotFoundError
 from ivr.notify import MessageQueue
 from ivr.payments.cards import (
     CardField,
@@ -130,10 +130,17 @@ def check_expiry(
     return KeypadAnswer(KeypadOutcome.NEXT, replace(entry, cvv=""))
 
 
+class NotThisCallersPaymentError(NotFoundError):
+    """The payment the contact attributes name is not an open payment of this call's caller."""
+
+    code = "PaymentNotFound"
+
+
 def pay_by_phone(
     entry: EncryptedCard,
     payment_id: str,
     *,
+    caller_phone: str,
     decrypter: StoredInputDecrypter,
     today: date,
     now: datetime,
@@ -146,7 +153,13 @@ def pay_by_phone(
     """Decrypt the three fields, check them together, tokenise the card and charge the
     transaction once (the processor's idempotency key is ``<payment id>#ivr``); settling and the
     confirmations are the portal's (``charge_transaction``). A retried invocation after the
-    charge finds the transaction settled and answers what the first one did."""
+    charge finds the transaction settled and answers what the first one did.
+
+    The payment must be the caller's (``caller_phone``, the number on record): contact
+    attributes are only what the flow wrote, so they are checked, as the abandon step does."""
+    txn = transactions.get(payment_id)
+    if txn is None or txn.customer_phone != caller_phone:
+        raise NotThisCallersPaymentError("no such payment for this caller")
     try:
         card = parse_card(
             _read(decrypter, entry.card_number, CardField.NUMBER),

@@ -15,7 +15,7 @@ import hmac
 import secrets
 import uuid
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -168,7 +168,8 @@ def verify_pin(
         sessions.mark_verified(session_id, MAX_PIN_ATTEMPTS, now)
     except ConflictError:
         return None  # locked, expired or verified by a concurrent request meanwhile
-    return sessions.get(session_id)
+    # The conditional write changed the status alone: no second read to learn what it wrote.
+    return replace(session, status=PortalSessionStatus.VERIFIED)
 
 
 def _count_attempt(sessions: PortalSessionStore, session_id: str) -> None:

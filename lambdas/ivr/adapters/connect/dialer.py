@@ -8,6 +8,7 @@ call), so the token protects a retried request, and the sweeper's claim protects
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ivr.callbacks.scheduling import spoken
@@ -82,3 +83,32 @@ class ConnectDialer:
         if not isinstance(contact_id, str) or not contact_id:
             raise DialError("NoContactId")
         return contact_id
+
+    def find_call(self, callback: Callback, *, since: datetime, until: datetime) -> str | None:
+        """``connect:SearchContacts`` for a contact whose ``callbackId`` attribute is this
+        callback's. The attribute must be configured as searchable on the instance (Amazon Connect
+        admin guide, "Search by custom contact attributes"); SearchContacts also needs
+        ``connect:GetContactAttributes`` when it filters on attributes."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = self.client.search_contacts(
+                InstanceId=self.instance_id,
+                TimeRange={"Type": "INITIATION_TIMESTAMP", "StartTime": since, "EndTime": until},
+                SearchCriteria={
+                    "SearchableContactAttributes": {
+                        "Criteria": [{"Key": "callbackId", "Values": [callback.callback_id]}],
+                        "MatchType": "MATCH_ALL",
+                    }
+                },
+                MaxResults=10,
+            )
+        except ClientError as error:
+            raise DialError(
+                str(error.response.get("Error", {}).get("Code", "ClientError"))
+            ) from error
+        except BotoCoreError as error:
+            raise DialError(type(error).__name__) from error
+        contacts = response.get("Contacts") if isinstance(response, dict) else None
+        found = [c.get("Id") for c in contacts or [] if isinstance(c, dict)]
+        return next((contact for contact in found if isinstance(contact, str) and contact), None)

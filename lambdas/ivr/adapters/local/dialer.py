@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import datetime
 
 from ivr.adapters.connect.dialer import callback_attributes
 from ivr.callbacks.service import Callback
@@ -33,6 +34,11 @@ class LocalDialer:
                 }
             )
             return contact_id
+
+    def find_call(self, callback: Callback, *, since: datetime, until: datetime) -> str | None:
+        with self._lock:
+            placed = [c for c in self._calls if c["callbackId"] == callback.callback_id]
+        return placed[0]["contactId"] if placed else None
 
     def calls(self) -> list[dict[str, str]]:
         with self._lock:
