@@ -119,6 +119,15 @@ class Settings:
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
     contact_attributes: str = setting("connect", choices=("connect", "activity"))
+    # --- the agent's side (issue 17) ---
+    #: Who handled a contact: "connect" (DescribeContact on CONNECT_INSTANCE_ID) or "activity"
+    #: (the agent events the local contact center logs).
+    handled_contacts: str = setting("connect", choices=("connect", "activity"))
+    #: Minutes after a contact ended that its agent may still read and act on it.
+    agent_contact_window_minutes: int = setting(30, low=0, high=1440)
+    #: The Cognito group of supervisors, and the ID-token claim holding the Connect user id.
+    supervisor_group: str = "supervisors"
+    connect_user_attribute: str = "custom:connect_user_id"
     # --- customer data from the system of record (issue 18) ---
     #: SQS dead-letter queue for files and change records that cannot be imported.
     import_dlq_url: str = ""
