@@ -112,6 +112,9 @@ class Settings:
     #: Wrong keypad answers allowed in one call, and within 24 hours before the keypad locks.
     keypad_failures_per_call: int = setting(3, low=1)
     keypad_failures_per_day: int = setting(5, low=1)
+    # --- the conversation (issue 13) ---
+    #: A caller may pay more than the balance (a credit on the account) only when this is on.
+    allow_overpayment: bool = False
     # --- agent dashboard (issue 7) ---
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
@@ -172,7 +175,9 @@ def read_settings(env: Mapping[str, str]) -> Settings:
         if name not in env or spec.default is MISSING:
             continue
         raw, kind = env[name], type(spec.default)
-        if kind in (int, float):
+        if kind is bool:
+            values[spec.name] = raw.strip().lower() in {"true", "1", "yes"}
+        elif kind in (int, float):
             values[spec.name] = _number(name, raw, kind, spec.metadata)
         else:
             values[spec.name] = _text(name, raw, spec.metadata)
