@@ -1,9 +1,8 @@
 """The agent's timeline API: GET /contacts/{contactId}/timeline (portal/agent-openapi.yaml).
 
-Behind API Gateway with a Cognito user-pool authorizer: a request reaches this function only
-with a valid agent ID token, whose claims API Gateway puts in ``requestContext.authorizer``.
-The function checks they are there all the same (401), so a route wired without the
-authorizer cannot leak a customer's details.
+Behind API Gateway with a Cognito user-pool authorizer (ivr.channels.agent_api). An agent reads
+and acts on a contact only while handling it or within the window after it ended; supervisors
+read any contact (ivr.agent.access). Every read and refusal is in the activity log.
 """
 
 from __future__ import annotations
@@ -11,41 +10,28 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler import Response
 
 from ivr import wiring
+from ivr.agent.access import Agent, Purpose, authorize_contact
 from ivr.agent.timeline import Timeline, contact_timeline, mask_account
 from ivr.agent.whisper import AUTH_METHODS, whisper_text
 from ivr.auth.keypad import unlock_keypad_for_agent
 from ivr.callbacks.service import PendingCallback
-from ivr.channels.api import (
-    answer_domain_errors,
-    answer_unknown_routes_and_failures,
-    json_response,
-    problem,
-    with_security_headers,
+from ivr.channels.agent_api import (
+    agent_app,
+    held_contact,
+    register_agent_errors,
+    serve,
+    signed_in_agent,
 )
+from ivr.channels.api import json_response
 from ivr.core import clock
 from ivr.core.observability import logger
 from ivr.core.settings import settings
 from ivr.payments.transactions import Transaction
 
-app = APIGatewayRestResolver(
-    cors=CORSConfig(
-        allow_origin=settings().portal_base_url,
-        allow_headers=["Authorization", "Content-Type"],
-        max_age=600,
-    )
-)
-
-
-def _agent_claims(event: dict[str, Any]) -> dict[str, Any] | None:
-    context = event.get("requestContext")
-    authorizer = context.get("authorizer") if isinstance(context, dict) else None
-    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
-    if not isinstance(claims, dict) or not claims.get("sub"):
-        return None
-    return claims
+app = agent_app(settings().portal_base_url)
 
 
 def _payment(txn: Transaction) -> dict[str, Any]:
@@ -102,17 +88,33 @@ def asjson_response(timeline: Timeline) -> dict[str, Any]:
     }
 
 
+def _agent_on(contact_id: str, what: str, purpose: Purpose) -> Agent:
+    """The signed-in agent, let onto this contact (401 / 403 otherwise; recorded either way)."""
+    agent = signed_in_agent(app.current_event.raw_event, wiring.access_rules())
+    authorize_contact(
+        agent,
+        contact_id,
+        what,
+        purpose=purpose,
+        now=clock.now(),
+        rules=wiring.access_rules(),
+        directory=wiring.contact_directory(),
+        activity=wiring.activity(),
+        via=held_contact(app.current_event.raw_event),
+    )
+    return agent
+
+
 @app.get("/contacts/<contact_id>/timeline")
 def timeline(contact_id: str) -> Response[Any]:
-    if _agent_claims(app.current_event.raw_event) is None:
-        return json_response(401, {"error": "unauthorized", "message": "Sign in as an agent."})
-    found = _contact_or_none(contact_id)
+    _agent_on(contact_id, "timeline read", Purpose.READ)
+    found = contact_or_none(contact_id)
     if found is None:
         return json_response(404, {"error": "not_found", "message": "No contact with that id."})
     return json_response(200, asjson_response(found))
 
 
-def _contact_or_none(contact_id: str) -> Timeline | None:
+def contact_or_none(contact_id: str) -> Timeline | None:
     try:
         uuid.UUID(contact_id)
     except ValueError:
@@ -136,20 +138,19 @@ def _contact_or_none(contact_id: str) -> Timeline | None:
 def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     """The agent on this contact has identified the customer: lift their 24-hour keypad lock.
 
-    Scoped to a contact, not a phone number, so an agent can unlock only the customer whose
-    call they hold; the unlock is written to the contact's activity log with the agent's id.
+    Only the agent who holds the contact (or held it within the window) may; the unlock is
+    written to the contact's activity log with the agent's Connect user id. Unlocking twice is
+    unlocking once.
     """
-    claims = _agent_claims(app.current_event.raw_event)
-    if claims is None:
-        return json_response(401, {"error": "unauthorized", "message": "Sign in as an agent."})
-    found = _contact_or_none(contact_id)
+    agent = _agent_on(contact_id, "keypad unlock", Purpose.ACT)
+    found = contact_or_none(contact_id)
     customer = found.facts.customer if found else None
     if found is None or customer is None:
         return json_response(404, {"error": "not_found", "message": "No customer on that contact."})
     unlock_keypad_for_agent(
         customer.phone,
         contact_id=contact_id,
-        agent=str(claims["sub"]),
+        agent=agent.user_id,
         store=wiring.auth_store(),
         activity=wiring.activity(),
         now=clock.now(),
@@ -157,16 +158,9 @@ def unlock_customer_keypad(contact_id: str) -> Response[Any]:
     return json_response(200, {"unlocked": True})
 
 
-answer_domain_errors(app, "timeline")
-answer_unknown_routes_and_failures(app, "timeline")
+register_agent_errors(app, "timeline")
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    if not isinstance(event, dict) or "httpMethod" not in event:
-        return with_security_headers(problem(400, "bad_request", "Not an API request."))
-    try:
-        return with_security_headers(app.resolve(event, context))
-    except Exception:
-        logger.exception("timeline request failed outside the router")
-        return with_security_headers(None)
+    return serve(app, "timeline", event, context)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from ivr import wiring
 from ivr.callbacks.scheduling import DEFAULT_QUEUE
 from ivr.channels.lex import SESSION_ID_PATH, LexAnswer, LexRequest, lex_handler, respond
+from ivr.conversation import reply
 from ivr.core.observability import logger
-from ivr.intents import next_step
 
 
 @logger.inject_lambda_context(correlation_id_path=SESSION_ID_PATH)
 @lex_handler
 def lambda_handler(request: LexRequest) -> LexAnswer:
     hours = wiring.callback_policy().hours_for(DEFAULT_QUEUE)
-    step = next_step(request.turn(), opening_hours=hours)
+    step = reply(request.turn(), opening_hours=hours)
     logger.info(
         "lex turn",
         extra={

@@ -81,6 +81,7 @@ def _start(request: ConnectRequest) -> ConnectAnswer:
         contact_id=request.contact_id,
         channel=PaymentChannel.IVR,
         requested_amount=request.attributes.get("paymentAmount"),
+        allow_overpayment=settings().allow_overpayment,
         now=clock.now(),
         transactions=wiring.transactions(),
         callers=wiring.callers(),

@@ -25,6 +25,8 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
         contact_id=request.contact_id,
         step=request.parameters.get("step", "portal"),
         requested_amount=request.attributes.get("paymentAmount"),
+        after_session=request.attributes.get("portalSessionId") or "",
+        allow_overpayment=config.allow_overpayment,
         now=clock.now(),
         pepper=wiring.pepper(),
         portal_base_url=config.portal_base_url,

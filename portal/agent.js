@@ -12,6 +12,7 @@
   let refreshTimer = null;
   let refreshing = false;
   let mfaSession = null;
+  let viaContact = "";
 
   const INTENTS = {
     CheckBalance: "Check balance",
@@ -25,7 +26,9 @@
 
   async function signInLocal(username, password) {
     const answer = await ivr.request("POST", "/agent/login", { username: username, password: password }, LOCAL);
-    return answer.status === 200 ? { token: answer.body.token, name: answer.body.username } : { error: answer.body.message };
+    return answer.status === 200
+      ? { token: answer.body.token, name: answer.body.username, groups: answer.body.groups || [] }
+      : { error: answer.body.message };
   }
 
   // Cognito's InitiateAuth (USER_PASSWORD_AUTH) and, with MFA, RespondToAuthChallenge.
@@ -65,7 +68,18 @@
     }
     if (!answer.body.AuthenticationResult) return { error: "This sign-in needs the Cognito console (" + answer.body.ChallengeName + ")." };
     mfaSession = null;
-    return { token: answer.body.AuthenticationResult.IdToken, name: username };
+    const idToken = answer.body.AuthenticationResult.IdToken;
+    return { token: idToken, name: username, groups: tokenGroups(idToken) };
+  }
+
+  // The page only shows or hides the supervisors' panel by this; the API decides who may.
+  function tokenGroups(idToken) {
+    try {
+      const payload = JSON.parse(atob(idToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+      return payload["cognito:groups"] || [];
+    } catch (err) {
+      return [];
+    }
   }
 
   async function signIn(event) {
@@ -81,6 +95,7 @@
     token = result.token;
     sessionStorage.setItem("agentToken", token);
     sessionStorage.setItem("agentName", result.name);
+    sessionStorage.setItem("agentGroups", JSON.stringify(result.groups || []));
     startDesk(result.name);
   }
 
@@ -97,6 +112,8 @@
     ivr.show("desk", true);
     ivr.show("sign-out", true);
     $("who").textContent = "Signed in as " + name;
+    const groups = JSON.parse(sessionStorage.getItem("agentGroups") || "[]");
+    document.dispatchEvent(new CustomEvent("agent:desk", { detail: { token: token, config: config, groups: groups } }));
     if (config.mode === "local") startLocalQueue();
     else startSoftphone();
     $("main").focus();
@@ -146,6 +163,7 @@
     if (!openContact) return;
     await ivr.request("POST", "/agent/contacts/" + encodeURIComponent(openContact) + "/end", {}, LOCAL);
     openContact = "";
+    document.dispatchEvent(new CustomEvent("agent:ended"));
     ivr.show("contact", false);
     ivr.show("no-contact", true);
   }
@@ -163,9 +181,15 @@
         region: config.region,
         softphone: { allowFramedSoftphone: true },
       });
+      // The timeline is the initial contact's; a transferred call is a later contact of the
+      // chain, which the API checks the agent holds (X-Connect-Contact-Id).
+      const open = (contact) => {
+        viaContact = contact.getContactId();
+        load(contact.getInitialContactId() || contact.getContactId());
+      };
       connect.contact((contact) => {
-        contact.onConnecting(() => load(contact.getInitialContactId() || contact.getContactId()));
-        contact.onConnected(() => load(contact.getInitialContactId() || contact.getContactId()));
+        contact.onConnecting(() => open(contact));
+        contact.onConnected(() => open(contact));
       });
     };
     document.head.append(script);
@@ -185,13 +209,16 @@
     }
     refreshing = true;
     openContact = contactId;
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    if (viaContact && viaContact !== contactId) headers["X-Connect-Contact-Id"] = viaContact;
     const answer = await ivr.request("GET", config.agentApiBase + "/contacts/" + encodeURIComponent(contactId) + "/timeline",
-      undefined, token ? { Authorization: "Bearer " + token } : {});
+      undefined, headers);
     refreshing = false;
     if (answer.status === 401) {
       signOut();
       return;
     }
+    if (answer.status === 403) document.dispatchEvent(new CustomEvent("agent:refused", { detail: contactId }));
     if (answer.status !== 200) return;
     showTimeline(answer.body);
   }
@@ -221,6 +248,7 @@
     t.recentPayments.forEach((p, i) => fact(facts, i === 0 ? "Recent payments" : "", payment(p)));
     if (t.pendingCallback) fact(facts, "Callback", t.pendingCallback.spoken);
     showTranscript(t.events);
+    document.dispatchEvent(new CustomEvent("agent:contact", { detail: Object.assign({ via: viaContact }, t) }));
   }
 
   // --- the transcript: a conversation, with what happened between ---------------------------------
@@ -253,7 +281,7 @@
   function transcriptRow(e, start) {
     const when = clockLabel(e.at, start);
     if (e.who === "ivr" || e.who === "caller" || e.who === "agent") {
-      const label = { ivr: "IVR", caller: "Caller", agent: "Whisper" }[e.who];
+      const label = e.kind === "note" ? "Note" : { ivr: "IVR", caller: "Caller", agent: "Whisper" }[e.who];
       return ivr.el("li", { className: e.who }, [
         ivr.el("span", { className: "who", text: label + " · " + when }),
         document.createTextNode(e.text),
@@ -298,12 +326,18 @@
     $("end-contact").addEventListener("click", endContact);
     $("developer-rows").addEventListener("change", showDeveloperRows);
     showDeveloperRows();
+    document.addEventListener("agent:refresh", () => {
+      if (openContact) scheduleRefresh();
+    });
     token = sessionStorage.getItem("agentToken") || "";
     let name = sessionStorage.getItem("agentName") || "";
     if (config.mode === "local" && !token) {
       // Still signed in by the local server's cookie (another tab signed in)?
       const session = await ivr.request("GET", "/agent/session");
-      if (session.status === 200) name = session.body.username;
+      if (session.status === 200) {
+        name = session.body.username;
+        sessionStorage.setItem("agentGroups", JSON.stringify(session.body.groups || []));
+      }
     }
     if (token || name) startDesk(name);
     else {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from typing import Any
 
 from simulator.context import lambda_context
@@ -44,8 +45,18 @@ def _record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
     }
 
 
+#: One delivery at a time: messages are received with no visibility timeout, so two threads
+#: (a call's Lambda step and a portal or agent API request) would both get the same message.
+_DELIVERING = threading.Lock()
+
+
 def deliver_queued_messages() -> int:
     """Run the sender over whatever is queued; returns how many messages were delivered."""
+    with _DELIVERING:
+        return _deliver()
+
+
+def _deliver() -> int:
     queue_url = os.environ.get("NOTIFICATIONS_QUEUE_URL")
     if not queue_url:
         return 0

@@ -62,6 +62,7 @@ def apply_environment(endpoint_url: str | None) -> dict[str, str]:
     env["DIALER"] = "local"  # scheduled callbacks are recorded, never dialled
     env["VOICE_PROVIDER"] = "simulated"  # each call's voice outcome is chosen by the caller
     env["CONTACT_ATTRIBUTES"] = "activity"  # the agent's timeline reads the local activity log
+    env["HANDLED_CONTACTS"] = "activity"  # who handled a contact: the local queue's agent events
     os.environ.update(env)
     return env
 
@@ -152,6 +153,8 @@ def reset_caches() -> None:
         wiring.sandbox_processor,
         wiring.input_decrypter,
         wiring.contact_attributes,
+        wiring.contact_directory,
+        wiring.access_rules,
         wiring.customer_records,
     ):
         factory.cache_clear()

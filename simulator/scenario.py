@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from simulator.call import CallSetup, place_call, record_as_json
+from simulator.call import ENTRY_FLOW, CallSetup, place_call, record_as_json
 from simulator.callbacks import check_callback_expectations, seed_callbacks
 from simulator.flows import CallRecord
 from simulator.flows.services import LocalServices
@@ -39,6 +39,7 @@ _VOICE = {
     "opted_out": "OptedOut",
     "error": "Error",
     "not_enough_speech": "NotEnoughSpeech",
+    "new_caller_not_enough_speech": "NewCallerNotEnoughSpeech",
 }
 
 
@@ -106,6 +107,9 @@ def _setup(call: dict[str, Any]) -> CallSetup:
         open_hours=bool(call.get("open_hours", True)),
         faults={str(k): str(v) for k, v in (call.get("faults") or {}).items()},
         agent_hold_seconds=float(call.get("agent_hold_seconds", 0)),
+        # Another flow to start in (the dialled callback's callback_outbound), with attributes.
+        entry_flow=str(call.get("flow") or ENTRY_FLOW),
+        attributes={str(k): str(v) for k, v in (call.get("attributes") or {}).items()},
     )
 
 

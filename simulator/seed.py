@@ -73,6 +73,7 @@ def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
     up); either way the customer carries the mark caller lookup finds. ``now`` is the call's
     start, which the payment predates."""
     from ivr import wiring
+    from ivr.auth.keypad import CustomerFailures
     from ivr.payments.transactions import TransactionStatus
 
     pepper = wiring.pepper()
@@ -89,6 +90,11 @@ def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
                 wiring.transactions().settle(txn.payment_id, status, txn.created_at)
             elif status is not TransactionStatus.OPEN:
                 raise ValueError("open_transaction.status is open or abandoned")
+        if spec.get("keypad_locked"):
+            # Five wrong keypad answers earlier today: the daily lock an agent lifts.
+            at = now or datetime.now(UTC)
+            locked = CustomerFailures(customer.phone, locked_at=at, version=1)
+            wiring.auth_store().save_customer_failures(locked, expected_version=0)
         phones.append(customer.phone)
     phones.extend(load_customer_files(given.get("customer_files") or [], now))
     return phones

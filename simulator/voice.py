@@ -19,6 +19,7 @@ VOICE_OUTCOMES = (
     "opted_out",
     "error",
     "not_enough_speech",
+    "new_caller_not_enough_speech",
 )
 
 

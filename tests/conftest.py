@@ -24,6 +24,7 @@ for _name, _value in {
     "NOTIFIER": "local",
     "VOICE_PROVIDER": "simulated",
     "CONTACT_ATTRIBUTES": "activity",
+    "HANDLED_CONTACTS": "activity",
     **function_environment(),
 }.items():
     os.environ[_name] = _value

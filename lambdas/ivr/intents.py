@@ -35,6 +35,8 @@ class IntentName(StrEnum):
     MAKE_PAYMENT = "MakePayment"
     TALK_TO_AGENT = "TalkToAgent"
     REQUEST_CALLBACK = "RequestCallback"
+    END_CONVERSATION = "EndConversation"  # "no, that's all" to "anything else?"
+    CHOOSE_AMOUNT = "ChooseAmount"  # the answer to the payment flow's amount question
     CLARIFY_REQUEST = "ClarifyRequest"
     FALLBACK = "FallbackIntent"
 
@@ -46,6 +48,8 @@ INTENT_SLOTS: dict[str, tuple[str, ...]] = {
     IntentName.MAKE_PAYMENT: ("Amount", "PaymentMethod"),
     IntentName.TALK_TO_AGENT: (),
     IntentName.REQUEST_CALLBACK: ("CallbackDate", "CallbackTime"),
+    IntentName.END_CONVERSATION: (),
+    IntentName.CHOOSE_AMOUNT: ("Amount",),
     IntentName.CLARIFY_REQUEST: (),
     IntentName.FALLBACK: (),
 }
@@ -112,6 +116,7 @@ class Turn:
     attributes: Mapping[str, str] = field(default_factory=dict)
     confirmation: str = "None"  # None | Confirmed | Denied
     turn_id: str | None = None
+    input_mode: str = "Text"  # DTMF | Speech | Text
     #: The callback queue's opening hours: a time only one reading makes bookable needs no
     #: "AM or PM?" question.
     opening_hours: OpeningHours | None = None
@@ -129,6 +134,7 @@ class Step:
     attributes: Mapping[str, str] = field(default_factory=dict)
     message: str | None = None
     slot: str | None = None
+    intent: str | None = None  # another intent than the turn's: a key or a reading switched it
 
 
 def next_step(turn: Turn, *, opening_hours: OpeningHours | None = None) -> Step:
@@ -303,6 +309,7 @@ def _complete_callback(turn: Turn) -> Turn | Step:
 
 _RULES: dict[str, tuple[Rule, ...]] = {
     IntentName.MAKE_PAYMENT: (_check_amount,),
+    IntentName.CHOOSE_AMOUNT: (_check_amount,),
     IntentName.REQUEST_CALLBACK: (_check_callback_date, _check_callback_time, _complete_callback),
 }
 
@@ -362,7 +369,9 @@ def _clarify(turn: Turn) -> Step:
     )
 
 
-def _done_message(turn: Turn) -> str:
+def _done_message(turn: Turn) -> str | None:
+    if turn.intent in {IntentName.CHOOSE_AMOUNT, IntentName.END_CONVERSATION}:
+        return None  # the flow confirms the amount, or says goodbye
     if turn.intent == IntentName.MAKE_PAYMENT:
         amount = turn.slots.get("Amount")
         if amount and amount.interpreted and amount_problem(amount) is None:
@@ -371,7 +380,7 @@ def _done_message(turn: Turn) -> str:
     if turn.intent == IntentName.REQUEST_CALLBACK:
         return _callback_message(turn)
     if turn.intent == IntentName.TALK_TO_AGENT:
-        return "Okay, I'll connect you with an agent."
+        return None  # the flow says "Connecting you to an agent." once
     return "Let me look up your balance."
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ivr.adapters.local.dialer import LocalDialer
     from ivr.adapters.local.outbox import LocalOutbox
     from ivr.adapters.processors.sandbox import SandboxProcessor
+    from ivr.agent.access import AccessRules, ContactDirectory
+    from ivr.agent.backlog import CallbackBacklog
     from ivr.agent.timeline import ContactAttributes
     from ivr.auth.keypad import AuthStore
     from ivr.auth.voice import VoiceProvider
@@ -368,6 +370,51 @@ def contact_attributes() -> ContactAttributes:
 
         return ConnectContactAttributes(aws_client("connect"), config.connect_instance_id)
     raise ValueError(f"unknown CONTACT_ATTRIBUTES {config.contact_attributes!r}")
+
+
+# --- the agent's side (issue 17) -----------------------------------------------------------------
+
+
+@cache
+def contact_directory() -> ContactDirectory:
+    """Who handled a contact, chosen by ``HANDLED_CONTACTS``: "connect" (DescribeContact) or
+    "activity" (the agent events the local contact center logs)."""
+    from ivr.core.settings import settings
+
+    config = settings()
+    if config.handled_contacts == "activity":
+        from ivr.adapters.local.handled_contacts import LoggedContactDirectory
+
+        return LoggedContactDirectory(activity())
+    if config.handled_contacts == "connect":
+        from ivr.adapters.connect.handled_contacts import ConnectContactDirectory
+
+        return ConnectContactDirectory(aws_client("connect"), config.connect_instance_id)
+    raise ValueError(f"unknown HANDLED_CONTACTS {config.handled_contacts!r}")
+
+
+@cache
+def access_rules() -> AccessRules:
+    from datetime import timedelta
+
+    from ivr.agent.access import AccessRules
+    from ivr.core.settings import settings
+
+    config = settings()
+    return AccessRules(
+        user_attribute=config.connect_user_attribute,
+        supervisor_group=config.supervisor_group,
+        window=timedelta(minutes=config.agent_contact_window_minutes),
+    )
+
+
+def callback_backlog() -> CallbackBacklog:
+    """The callback store's backlog reads (the due index), for supervisors."""
+    from ivr.adapters.dynamodb.callbacks import DynamoCallbackStore
+
+    store = callbacks()
+    assert isinstance(store, DynamoCallbackStore)
+    return store
 
 
 # --- customer data from the system of record (issue 18) ----------------------------------------

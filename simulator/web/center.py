@@ -18,6 +18,7 @@ from simulator.call import CallSetup, place_call
 from simulator.callbacks import OUTBOUND_FLOW, sweep_summary
 from simulator.flows import Contact, Event, VirtualClock
 from simulator.ports import Hangup
+from simulator.web.agent_api import record_agent_event
 from simulator.web.agents import LocalAgents, LocalQueue, QueuedContact
 from simulator.web.hub import EventHub
 from simulator.web.phone import Arrival, CallState, WebCaller, line_topic
@@ -350,9 +351,10 @@ class LocalContactCenter:
         """Something new may be in a contact's timeline: open dashboards fetch it again."""
         self.hub.publish(AGENT_TOPIC, "activity", {"contactId": contact_id or ""})
 
-    def accept(self, contact_id: str, agent: str) -> QueuedContact | None:
+    def accept(self, contact_id: str, agent: str, agent_id: str = "") -> QueuedContact | None:
         accepted = self.queue.accept(contact_id, agent)
         if accepted is not None:
+            record_agent_event(contact_id, self.now(), agent_id)
             with self._lock:
                 state = self._calls.get(accepted.number)
             if state is not None and state.contact_id == contact_id:
@@ -363,6 +365,8 @@ class LocalContactCenter:
     def end_contact(self, contact_id: str) -> QueuedContact | None:
         ended = self.queue.end(contact_id)
         if ended is not None:
+            if ended.agent:
+                record_agent_event(contact_id, self.now())
             with self._lock:
                 state = self._calls.get(ended.number)
             if state is not None and state.contact_id == contact_id:

@@ -26,21 +26,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from simulator.delivery import deliver_queued_messages
 from simulator.paths import PORTAL
+from simulator.web.agent_api import PREFIX as AGENT_API_PREFIX
+from simulator.web.agent_api import serve_agent_api
 from simulator.web.apigw import HttpAnswer, Route, http_answer, rest_proxy_event
 from simulator.web.center import AGENT_TOPIC, LineBusyError, LocalContactCenter, NoCallError
 from simulator.web.hub import KEEPALIVE, KEEPALIVE_SECONDS, frame
 from simulator.web.phone import arrival_from, line_topic
 
 PORTAL_API = "PortalApiFunction"
-TIMELINE_API = "AgentTimelineFunction"
 LOCAL_HEADER = "X-Local-Request"
 TOKEN_COOKIE = "agent_token"
 MAX_BODY = 64 * 1024
 
 _STATIC = re.compile(r"^/(?P<name>(?:vendor/)?[a-z0-9][a-z0-9.-]*\.(?:html|js|css|svg|ico))$")
 _PAY = re.compile(r"^/pay/[0-9a-fA-F-]{36}$")
-_TIMELINE = re.compile(r"^/agent-api/contacts/(?P<contact>[^/]+)/timeline$")
 _QUEUE_ACTION = re.compile(r"^/agent/contacts/(?P<contact>[^/]+)/(?P<action>accept|end)$")
 _TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -170,8 +171,8 @@ class AppHandler(_Handler):
             self.send_json(200, self.server.config())
         elif path.startswith("/api/"):
             self.proxy_portal_api()
-        elif _TIMELINE.match(path):
-            self.proxy_timeline(_TIMELINE.match(path).group("contact"))  # type: ignore[union-attr]
+        elif path.startswith(AGENT_API_PREFIX + "/"):
+            serve_agent_api(self)
         elif path == "/events/phone":
             self.phone_events()
         elif path == "/events/agent":
@@ -199,6 +200,8 @@ class AppHandler(_Handler):
         }
         if path.startswith("/api/"):
             self.proxy_portal_api()
+        elif path.startswith(AGENT_API_PREFIX + "/"):
+            serve_agent_api(self)
         elif path in routes:
             routes[path]()
         elif _QUEUE_ACTION.match(path):
@@ -236,6 +239,9 @@ class AppHandler(_Handler):
             source_ip=self.client_address[0],
         )
         self.send(self.server.invoke(PORTAL_API, event))
+        # What SQS and the sender do in AWS, also when no call is in the IVR to deliver them
+        # (the caller is with an agent who sent the link): the confirmation reaches the phone.
+        deliver_queued_messages()
         self.server.center.check_outbox()
         self.server.center.activity(None)
 
@@ -253,26 +259,6 @@ class AppHandler(_Handler):
         token = self.agent_token()
         return self.server.center.agents.claims(token) if token else None
 
-    def proxy_timeline(self, contact_id: str) -> None:
-        claims = self.agent_claims()
-        if claims is None:
-            # What API Gateway answers when the Cognito authorizer rejects the token.
-            self.send_json(401, {"message": "Unauthorized"})
-            return
-        path = self.path_only.removeprefix("/agent-api")
-        route = Route("/contacts/{contactId}/timeline", {"contactId": contact_id})
-        event = rest_proxy_event(
-            "GET",
-            path,
-            self.query,
-            dict(self.headers.items()),
-            b"",
-            route,
-            source_ip=self.client_address[0],
-            claims=claims,
-        )
-        self.send(self.server.invoke(TIMELINE_API, event))
-
     def agent_login(self) -> None:
         data = self.local_json()
         if data is None:
@@ -284,9 +270,11 @@ class AppHandler(_Handler):
             self.send_json(401, {"error": "unauthorized", "message": "Wrong name or password."})
             return
         cookie = f"{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
+        claims = self.server.center.agents.claims(token) or {}
+        groups = [g for g in claims.get("cognito:groups", "").split(",") if g]
         self.send_json(
             200,
-            {"token": token, "username": self.server.center.agents.username},
+            {"token": token, "username": claims.get("cognito:username", ""), "groups": groups},
             [("Set-Cookie", cookie)],
         )
 
@@ -301,7 +289,8 @@ class AppHandler(_Handler):
         if claims is None:
             self.send_json(401, {"message": "Unauthorized"})
             return
-        self.send_json(200, {"username": claims["cognito:username"]})
+        groups = [g for g in claims.get("cognito:groups", "").split(",") if g]
+        self.send_json(200, {"username": claims["cognito:username"], "groups": groups})
 
     def queue_action(self, contact_id: str, action: str) -> None:
         claims = self.agent_claims()
@@ -312,7 +301,10 @@ class AppHandler(_Handler):
             return
         center = self.server.center
         if action == "accept":
-            done = center.accept(contact_id, claims["cognito:username"])
+            user = center.agents.user(claims)
+            done = center.accept(
+                contact_id, claims["cognito:username"], user.connect_user_id if user else ""
+            )
         else:
             done = center.end_contact(contact_id)
         if done is None:

@@ -202,10 +202,11 @@ def test_the_portal_api_answers_json_with_no_internals(event: Any) -> None:
 
 
 @pytest.mark.usefixtures("aws")
+@pytest.mark.parametrize("module", ["agent_timeline", "agent_actions", "callback_backlog"])
 @FUZZ
 @given(event=portal_requests() | broken_envelopes_api())
-def test_the_agent_api_answers_json_with_no_internals(event: Any) -> None:
-    assert_api_answer(invoke("agent_timeline", event))
+def test_the_agent_api_answers_json_with_no_internals(module: str, event: Any) -> None:
+    assert_api_answer(invoke(module, event))
 
 
 @st.composite

@@ -250,7 +250,12 @@ def test_caller_who_hung_up_mid_card_entry_is_offered_to_finish_on_the_next_call
             now=start,
         )
         first = ScriptedCaller.from_steps(
-            [{"say": "I want to pay my bill"}, {"press": "2"}, {"press": "4242424242424242#"}]
+            [
+                {"say": "I want to pay my bill"},
+                {"press": "1"},  # the full balance, at the amount question
+                {"press": "2"},
+                {"press": "4242424242424242#"},
+            ]
         )
         first_call = place_call(CallSetup(caller_number=PHONE, start=start), first)
         assert first_call.ended == "hangup"  # during the expiry date
@@ -260,6 +265,8 @@ def test_caller_who_hung_up_mid_card_entry_is_offered_to_finish_on_the_next_call
         second = ScriptedCaller.from_steps(
             [
                 {"expect_prompt": "payment of $120.50 in progress"},
+                {"press": "1"},
+                {"expect_prompt": "Your unfinished payment is for $120.50"},
                 {"press": "1"},
                 {"press": "2"},
                 {"expect_prompt": "You're paying $120.50"},

@@ -1,5 +1,6 @@
-"""The agent timeline API at handler level: 401 without an agent, 404 for an unknown contact,
-and the customer's facts and the IVR activity of a real local call."""
+"""The agent timeline API at handler level: 401 without an agent, 404 for a contact a supervisor
+asks about that nobody recorded, and the customer's facts and the IVR activity of a real local
+call (who may read which contact: test_agent_access.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,20 @@ from typing import Any
 
 from simulator.web.apigw import Route, rest_proxy_event
 
-CLAIMS = {"sub": "4b0e7c1e-agent", "cognito:username": "agent", "token_use": "id"}
+CONNECT_USER_ID = "7d3c1a52-0001-4e6f-9a41-5b2c8e0d1001"
+CLAIMS = {
+    "sub": "4b0e7c1e-agent",
+    "cognito:username": "agent",
+    "custom:connect_user_id": CONNECT_USER_ID,
+    "token_use": "id",
+}
+SUPERVISOR = {
+    "sub": "4b0e7c1e-supervisor",
+    "cognito:username": "supervisor",
+    "custom:connect_user_id": "7d3c1a52-0003-4e6f-9a41-5b2c8e0d1003",
+    "cognito:groups": "supervisors",
+    "token_use": "id",
+}
 
 
 def timeline_event(contact_id: str, claims: dict[str, str] | None = CLAIMS) -> dict[str, Any]:
@@ -39,14 +53,17 @@ def test_claims_without_a_subject_are_refused_with_401(aws: None, lambda_context
     assert status == 401
 
 
-def test_unknown_contact_is_404(aws: None, lambda_context: Any) -> None:
-    status, body, _ = ask(timeline_event(str(uuid.uuid4())), lambda_context)
+def test_unknown_contact_is_404_for_a_supervisor_and_403_for_an_agent(
+    aws: None, lambda_context: Any
+) -> None:
+    status, body, _ = ask(timeline_event(str(uuid.uuid4()), SUPERVISOR), lambda_context)
     assert status == 404
     assert body["error"] == "not_found"
+    assert ask(timeline_event(str(uuid.uuid4())), lambda_context)[0] == 403
 
 
 def test_contact_id_that_is_no_uuid_is_404(aws: None, lambda_context: Any) -> None:
-    status, _, _ = ask(timeline_event("../../etc"), lambda_context)
+    status, _, _ = ask(timeline_event("../../etc", SUPERVISOR), lambda_context)
     assert status == 404
 
 
@@ -94,7 +111,7 @@ def test_timeline_of_a_call_has_the_customer_facts_and_masked_inputs(
     assert record.ended == "queue:BasicQueue"
     (contact_id,) = seen
 
-    status, body, _ = ask(timeline_event(contact_id), lambda_context)
+    status, body, _ = ask(timeline_event(contact_id, SUPERVISOR), lambda_context)
 
     assert status == 200
     assert body["customer"] == {
@@ -130,6 +147,7 @@ def test_the_agent_on_a_call_unlocks_the_callers_locked_keypad(
     from simulator.call import CallSetup, place_call
     from simulator.people import ScriptedCaller
     from simulator.seed import load_given
+    from simulator.web.agent_api import record_agent_event
 
     phone = "+13125550142"
     load_given({"customers": [{"phone": phone, "name": "Ana Souza", "national_id_last4": "4321"}]})
@@ -148,8 +166,9 @@ def test_the_agent_on_a_call_unlocks_the_callers_locked_keypad(
     (contact_id,) = seen
 
     assert ask(unlock_event(contact_id, claims=None), lambda_context)[0] == 401
+    assert ask(unlock_event(contact_id), lambda_context)[0] == 403  # not accepted yet
     assert wiring.auth_store().customer_failures(phone).locked  # type: ignore[union-attr]
-    assert ask(unlock_event(str(uuid.uuid4())), lambda_context)[0] == 404
+    record_agent_event(contact_id, start, CONNECT_USER_ID)  # the agent accepts the call
 
     status, body, _ = ask(unlock_event(contact_id), lambda_context)
 
@@ -157,4 +176,4 @@ def test_the_agent_on_a_call_unlocks_the_callers_locked_keypad(
     state = wiring.auth_store().customer_failures(phone)
     assert state is None or (not state.locked and not state.failures)
     texts = [e["text"] for e in ask(timeline_event(contact_id), lambda_context)[1]["events"]]
-    assert any(t == f"keypad unlocked by agent {CLAIMS['sub']}" for t in texts)
+    assert any(t == f"keypad unlocked by agent {CONNECT_USER_ID}" for t in texts)

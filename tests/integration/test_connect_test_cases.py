@@ -50,7 +50,8 @@ def test_a_test_case_that_must_fail_says_what_was_heard(warm_aws: WarmAWS) -> No
     )
     assert not result.passed
     assert "'Your balance is $310.75' (Inclusion), got 0" in result.failures[0]
-    assert "Your balance is $120.50." in result.failures[0]
+    # What was heard last: after the balance the IVR asks "anything else?" (issue 13).
+    assert "Is there anything else I can help you with?" in result.failures[0]
 
 
 def test_start_request_flow_id_enters_that_flow(warm_aws: WarmAWS, tmp_path: Path) -> None:

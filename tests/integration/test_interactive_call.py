@@ -64,6 +64,10 @@ def test_a_person_checks_their_balance_in_a_terminal() -> None:
     terminal.read_until("you (speak, or type a key like 1)> ")
     terminal.type("what's my balance")
     terminal.read_until("IVR: Your balance is $120.50.")
+    terminal.read_until("Is there anything else")
+    terminal.read_until("you (speak, or type a key like 1)> ")
+    terminal.type("9")  # a single key is a key press at any question
+    terminal.read_until("IVR: Thank you for calling Example Bank. Goodbye.")
     terminal.read_until("-- call ended: disconnected")
     assert terminal.close() == 0
 

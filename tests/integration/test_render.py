@@ -78,7 +78,7 @@ def test_rendered_content_is_the_source_flow_with_flow_arns_as_real_attributes(
         assert json.loads(back) == flow.content, logical_id
     inbound = template["Resources"]["InboundFlow"]["Properties"]["Content"]["Fn::Sub"]
     assert "${AuthenticateFlow.ContactFlowModuleArn}" in inbound
-    assert "${PaymentFlow.ContactFlowArn}" in inbound
+    assert "${PaymentFlow.ContactFlowModuleArn}" in inbound
 
 
 def test_every_placeholder_of_every_flow_resolves_in_the_template(

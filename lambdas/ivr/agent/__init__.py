@@ -1,1 +1,1 @@
-"""What the agent sees: the contact's timeline and the whisper before hello."""
+"""The agent's side: the timeline and whisper, who may see which contact, the tools, the backlog."""

@@ -35,6 +35,8 @@ SPEAKERS = {
     "callback": "system",
     "error": "system",
     "end": "system",
+    "note": "agent",  # the agent's own notes (ivr.agent.tools)
+    "action": "system",  # what an agent did: a new link, a callback cancelled or moved
 }
 
 INTENT_PHRASES = {
@@ -47,6 +49,8 @@ INTENT_PHRASES = {
 }
 
 RECENT_PAYMENTS = 3
+#: The attribute naming the contact's portal session; an agent's new link sets it too.
+AGENT_LINK_KEY = "portalSessionId"
 
 
 class ContactAttributes(Protocol):
@@ -201,6 +205,12 @@ def contact_timeline(
     if attributes is None and not events:
         return None
     merged = {**latest_attributes(events), **(attributes or {})}
+    # A link an agent sent after the transfer is newer than any the IVR sent: the card follows it.
+    links = [
+        e.data[AGENT_LINK_KEY] for e in events if e.kind == "action" and AGENT_LINK_KEY in e.data
+    ]
+    if links:
+        merged[AGENT_LINK_KEY] = links[-1]
     facts = contact_facts(
         merged,
         now=now,

@@ -281,6 +281,33 @@ def spoken(instant: datetime, zone_name: str) -> str:
     return f"{local:%A, %B} {local.day} at {clock} {meridiem}"
 
 
+#: Zones as callers name them; a zone not listed is named after its city ("Tokyo time").
+_ZONE_NAMES = {
+    "America/New_York": "Eastern time",
+    "America/Detroit": "Eastern time",
+    "America/Toronto": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Winnipeg": "Central time",
+    "America/Denver": "Mountain time",
+    "America/Phoenix": "Arizona time",
+    "America/Edmonton": "Mountain time",
+    "America/Los_Angeles": "Pacific time",
+    "America/Vancouver": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "Pacific/Honolulu": "Hawaii time",
+    "Europe/London": "UK time",
+}
+
+
+def zone_spoken(zone_name: str) -> str:
+    """'America/Chicago' -> 'Central time': the zone as a caller says it, never its IANA id."""
+    named = _ZONE_NAMES.get(zone_name)
+    if named:
+        return named
+    city = zone_name.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{city} time" if city else "local time"
+
+
 def floor_to_slot(instant: datetime, slot: timedelta) -> datetime:
     """The start of the capacity slot ``instant`` falls in (slots count from midnight UTC)."""
     utc = instant.astimezone(UTC)

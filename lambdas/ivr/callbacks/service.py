@@ -31,6 +31,7 @@ from ivr.callbacks.scheduling import (
     floor_to_slot,
     spoken,
     zone,
+    zone_spoken,
 )
 from ivr.callers import CallerStore, look_up_caller
 from ivr.core.errors import (
@@ -440,7 +441,7 @@ class CallbackService:
         when = spoken(callback.call_at, callback.timezone)
         verb = "is booked" if what == "booked" else "has moved"
         text = (
-            f"{self.brand}: your callback {verb} for {when} ({callback.timezone} time). "
+            f"{self.brand}: your callback {verb} for {when} ({zone_spoken(callback.timezone)}). "
             f"Reply {CANCEL_REPLY} to cancel it, or call us to change it."
         )
         sent = self._send(callback, text, f"{what}-{callback.call_at.isoformat()}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ivr.core.errors import IvrError, MalformedEventError
@@ -59,6 +59,7 @@ class LexRequest:
             attributes=self.session_attributes,
             confirmation=self.confirmation_state,
             turn_id=self.request_id,
+            input_mode=self.input_mode,
         )
 
 
@@ -185,7 +186,9 @@ def elicit_intent(message: str, attributes: Mapping[str, str]) -> LexAnswer:
 
 
 def respond(request: LexRequest, step: Step) -> LexAnswer:
-    """The Lex answer for the domain's decision."""
+    """The Lex answer for the domain's decision (in another intent, when the step switched)."""
+    if step.intent and step.intent != request.intent_name:
+        request = replace(request, intent_name=step.intent, confirmation_state="None")
     if step.kind == "elicit_slot" and step.slot:
         return elicit_slot(
             request, step.slot, slots=step.slots, attributes=step.attributes, message=step.message

@@ -44,6 +44,8 @@ class Money:
         return str(self.decimal())
 
     def spoken(self) -> str:
-        """How the IVR says it: '$120.50' (TTS reads the symbol well)."""
+        """How the IVR says and writes it: '$1,234.50' (TTS reads the symbol and the thousands
+        separator well, and a receipt reads the same as the call)."""
         symbol = {"USD": "$", "GBP": "£", "EUR": "€"}.get(self.currency)
-        return f"{symbol}{self.decimal()}" if symbol else f"{self.decimal()} {self.currency}"
+        grouped = f"{self.decimal():,}"
+        return f"{symbol}{grouped}" if symbol else f"{grouped} {self.currency}"

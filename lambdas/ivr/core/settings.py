@@ -112,10 +112,22 @@ class Settings:
     #: Wrong keypad answers allowed in one call, and within 24 hours before the keypad locks.
     keypad_failures_per_call: int = setting(3, low=1)
     keypad_failures_per_day: int = setting(5, low=1)
+    # --- the conversation (issue 13) ---
+    #: A caller may pay more than the balance (a credit on the account) only when this is on.
+    allow_overpayment: bool = False
     # --- agent dashboard (issue 7) ---
     #: Where the agent's timeline reads a contact's attributes: "connect" (GetContactAttributes
     #: on CONNECT_INSTANCE_ID) or "activity" (the local contact center's activity log).
     contact_attributes: str = setting("connect", choices=("connect", "activity"))
+    # --- the agent's side (issue 17) ---
+    #: Who handled a contact: "connect" (DescribeContact on CONNECT_INSTANCE_ID) or "activity"
+    #: (the agent events the local contact center logs).
+    handled_contacts: str = setting("connect", choices=("connect", "activity"))
+    #: Minutes after a contact ended that its agent may still read and act on it.
+    agent_contact_window_minutes: int = setting(30, low=0, high=1440)
+    #: The Cognito group of supervisors, and the ID-token claim holding the Connect user id.
+    supervisor_group: str = "supervisors"
+    connect_user_attribute: str = "custom:connect_user_id"
     # --- customer data from the system of record (issue 18) ---
     #: SQS dead-letter queue for files and change records that cannot be imported.
     import_dlq_url: str = ""
@@ -163,7 +175,9 @@ def read_settings(env: Mapping[str, str]) -> Settings:
         if name not in env or spec.default is MISSING:
             continue
         raw, kind = env[name], type(spec.default)
-        if kind in (int, float):
+        if kind is bool:
+            values[spec.name] = raw.strip().lower() in {"true", "1", "yes"}
+        elif kind in (int, float):
             values[spec.name] = _number(name, raw, kind, spec.metadata)
         else:
             values[spec.name] = _text(name, raw, spec.metadata)

@@ -19,7 +19,13 @@ from ivr.core.errors import ConflictError, IvrError, NotFoundError, RefusedError
 from ivr.core.hashing import keyed_hash, new_salt
 from ivr.core.money import Money
 from ivr.notify import MessageQueue, OutgoingMessage
-from ivr.payments.cards import ChargeStatus, PaymentProcessor, check_amount
+from ivr.payments.cards import (
+    MAX_PAYMENT,
+    ChargeStatus,
+    InvalidAmountError,
+    PaymentProcessor,
+    check_amount,
+)
 from ivr.payments.portal import (
     MAX_CARD_ATTEMPTS,
     PortalNotice,
@@ -80,15 +86,84 @@ class PortalStart:
     pin: str  # handed to the flow once, read to the caller, never stored in clear
 
 
-def _amount_to_pay(customer: Customer, requested: str | None) -> Money:
-    if customer.open_transaction is not None:
-        return customer.open_transaction.amount
-    amount = customer.balance
-    if requested:
-        try:
-            amount = Money.parse(requested, customer.balance.currency)
-        except ValueError:
-            amount = customer.balance
+class AmountStatus(StrEnum):
+    """What the IVR does with the amount a caller asked for (AccountBalance's ``amountStatus``)."""
+
+    OK = "ok"  # confirm it and take the payment
+    ASK = "ask"  # none given: ask "the full balance of X, or another amount?"
+    REFUSED = "refused"  # say ``reason`` and ask again
+
+
+@dataclass(frozen=True)
+class AmountCheck:
+    status: AmountStatus
+    balance: Money
+    default: Money  # what "the full balance" / "yes" means: an unfinished payment's, else all
+    amount: Money | None = None  # the amount to pay, when OK
+    reason: str = ""  # why a refused amount cannot be paid, as the caller hears it
+    unfinished: bool = False  # ``default`` is the amount of a payment left unfinished
+
+    def question(self) -> str:
+        """The amount question, with the keypad equivalent the bot understands."""
+        keys = (
+            "To pay another amount, say it, or key it in dollars and cents, then press pound: "
+            "for $75.00, key 7 5 0 0 pound."
+        )
+        if self.unfinished:
+            return (
+                f"Your unfinished payment is for {self.default.spoken()}, and your balance is "
+                f"{self.balance.spoken()}. To pay {self.default.spoken()}, say yes, or press 1. "
+                + keys
+            )
+        return (
+            f"Your balance is {self.balance.spoken()}. To pay all of it, say the full balance, "
+            "or press 1. " + keys
+        )
+
+
+def check_payment_amount(
+    customer: Customer,
+    requested: str | None,
+    *,
+    chosen: bool = False,
+    allow_overpayment: bool = False,
+) -> AmountCheck:
+    """The amount a caller asked for, against the rules: positive, whole minor units, at most
+    the balance (unless the operator allows over-payment, ALLOW_OVERPAYMENT) and the limit.
+    No amount is a question, unless the caller ``chosen`` the one offered ("the full balance")."""
+    balance = customer.balance
+    mark = customer.open_transaction
+    default = mark.amount if mark is not None else balance
+    if not (requested or "").strip():
+        status = AmountStatus.OK if chosen else AmountStatus.ASK
+        amount = default if chosen else None
+        return AmountCheck(status, balance, default, amount, unfinished=mark is not None)
+    try:
+        amount = Money.parse(str(requested), balance.currency)
+    except ValueError:
+        reason = "Sorry, I didn't get that amount."
+        return AmountCheck(AmountStatus.REFUSED, balance, default, reason=reason)
+    if amount.minor <= 0:
+        reason = "The amount needs to be more than zero."
+        return AmountCheck(AmountStatus.REFUSED, balance, default, reason=reason)
+    if amount > balance and not allow_overpayment:
+        reason = f"That's more than your balance of {balance.spoken()}, so I can't take it."
+        return AmountCheck(AmountStatus.REFUSED, balance, default, reason=reason)
+    if amount > MAX_PAYMENT:
+        reason = f"I can take at most {MAX_PAYMENT.spoken()} in one payment."
+        return AmountCheck(AmountStatus.REFUSED, balance, default, reason=reason)
+    return AmountCheck(AmountStatus.OK, balance, default, amount)
+
+
+def _amount_to_pay(customer: Customer, requested: str | None, allow_overpayment: bool) -> Money:
+    """The amount asked for; none asked, an unfinished payment's amount or the full balance.
+    An amount the rules refuse raises (the flow checked it first: this is the last guard)."""
+    check = check_payment_amount(customer, requested, allow_overpayment=allow_overpayment)
+    amount = check.amount if check.status is AmountStatus.OK else None
+    if check.status is AmountStatus.ASK:
+        amount = check.default
+    if amount is None:
+        raise InvalidAmountError(f"cannot charge the requested amount: {check.reason}")
     check_amount(amount)
     return amount
 
@@ -114,10 +189,11 @@ def plan_payment(
     requested_amount: str | None,
     now: datetime,
     transactions: TransactionStore,
+    allow_overpayment: bool = False,
 ) -> PaymentPlan:
     """Decide the transaction, writing nothing but this: a payment another (earlier) call left
     open is marked abandoned, since that call is over and its link must not pay any more."""
-    amount = _amount_to_pay(customer, requested_amount)
+    amount = _amount_to_pay(customer, requested_amount, allow_overpayment)
     fresh = Transaction(
         payment_id=str(uuid.uuid4()),
         customer_phone=customer.phone,
@@ -133,7 +209,7 @@ def plan_payment(
         return PaymentPlan(fresh, is_new=True)
     current = transactions.get(mark.payment_id)
     if current is not None and current.status is TransactionStatus.OPEN:
-        if current.contact_id == contact_id:
+        if current.contact_id == contact_id and current.amount == amount:
             return PaymentPlan(current, is_new=False)  # this call's own payment, again
         abandon_payment(current.payment_id, now=now, transactions=transactions)
     return PaymentPlan(fresh, is_new=True, replaces=mark.payment_id)
@@ -158,6 +234,7 @@ def take_up_payment(
     now: datetime,
     transactions: TransactionStore,
     callers: CallerStore,
+    allow_overpayment: bool = False,
 ) -> Transaction:
     """Open the caller's payment, pick up their unfinished one, or find the one this call opened
     (Connect may run the step up to four times, concurrently too: the loser re-reads)."""
@@ -169,6 +246,7 @@ def take_up_payment(
             requested_amount=requested_amount,
             now=now,
             transactions=transactions,
+            allow_overpayment=allow_overpayment,
         )
         try:
             open_planned(plan, transactions=transactions)
@@ -239,13 +317,16 @@ def start_portal_payment(
     claims: StepClaims,
     queue: MessageQueue,
     messages: PaymentMessages,
+    after_session: str = "",
+    allow_overpayment: bool = False,
 ) -> PortalStart:
     """Open (or resume) the caller's transaction, create a portal session, queue the link SMS
     to the number on record, and return the PIN for the IVR to read.
 
     The first invocation of (contact, step) does all of it; a retry finds the same session and
     issues a fresh PIN (the earlier answer never reached the caller), with no second session,
-    transaction or SMS.
+    transaction or SMS. ``after_session`` names the link this call sent before (declined,
+    locked or expired): a new link in the same call is a new step, so it gets a new session.
     """
     if customer is None:
         raise NoCustomerError("portal payment needs a known caller")
@@ -256,6 +337,7 @@ def start_portal_payment(
         requested_amount=requested_amount,
         now=now,
         transactions=transactions,
+        allow_overpayment=allow_overpayment,
     )
     amount, payment_id = plan.transaction.amount, plan.transaction.payment_id
     issued = new_session(
@@ -265,7 +347,7 @@ def start_portal_payment(
         pepper=pepper,
         now=now,
     )
-    key = f"{contact_id}#{step}"
+    key = f"{contact_id}#{step}#{after_session}" if after_session else f"{contact_id}#{step}"
     winner = claims.claim(key, issued.session.session_id)
     if winner != issued.session.session_id:
         return _repeat_start(winner, pepper=pepper, sessions=sessions, amount=amount)

@@ -193,9 +193,15 @@ def test_a_tampered_transcript_reads_as_empty(broken: str) -> None:
 
 
 def test_next_step_records_the_caller_and_the_reply() -> None:
-    step = next_step(Turn("TalkToAgent", True, "agent please", turn_id="r1"))
+    step = next_step(Turn("CheckBalance", True, "my balance", turn_id="r1"))
     assert json.loads(step.attributes[TRANSCRIPT]) == [
-        {"who": "caller", "text": "agent please"},
-        {"who": "bot", "text": "Okay, I'll connect you with an agent."},
+        {"who": "caller", "text": "my balance"},
+        {"who": "bot", "text": "Let me look up your balance."},
     ]
-    assert (step.attributes["intent"], step.attributes["lastTurnId"]) == ("TalkToAgent", "r1")
+    assert (step.attributes["intent"], step.attributes["lastTurnId"]) == ("CheckBalance", "r1")
+
+
+def test_an_agent_request_is_not_announced_twice() -> None:
+    """The flow says "Connecting you to an agent." once; the bot adds nothing before it."""
+    step = next_step(Turn("TalkToAgent", True, "agent please", turn_id="r1"))
+    assert step.kind == "fulfilled" and step.message is None

@@ -36,7 +36,7 @@ def call(event: Any, context: Any) -> HookResponse:
         ("dialog_make_payment_over_limit.json", "ElicitSlot", "Amount"),
         ("dialog_request_callback_ambiguous_time.json", "ElicitSlot", "CallbackTime"),
         ("dialog_request_callback_elicit_time.json", "ElicitSlot", "CallbackTime"),
-        ("dialog_talk_to_agent_dtmf.json", "Delegate", None),
+        ("dialog_talk_to_agent_dtmf.json", "Close", None),  # key 0: the agent, at once
         ("fulfil_check_balance.json", "Close", None),
         ("fulfil_request_callback.json", "Close", None),
         ("fulfil_fallback.json", "ElicitIntent", None),

@@ -3,6 +3,8 @@ together with TransactWriteItems so every rule is a condition, never a read-then
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -23,6 +25,7 @@ from ivr.adapters.dynamodb.tables import (
     CustomerItem,
     PendingCallbackAttribute,
 )
+from ivr.agent.errors import InvalidCursorError
 from ivr.callbacks.service import (
     Callback,
     CallbackKind,
@@ -37,6 +40,9 @@ from ivr.core.errors import ConflictError, StoreUnavailableError
 #: The one partition of the due index. At the contact-center scale (well under 1,000 writes a
 #: second) one partition is enough; sharding would only add queries to every sweep.
 SCHEDULED_SHARD = "scheduled"
+#: Immediate callbacks, keyed by when they were asked for: the supervisors' backlog lists those
+#: still in Connect's hands (asked within the queued window). The sweeper never reads it.
+QUEUED_SHARD = "queued"
 #: BatchGetItem reads at most 100 keys per request.
 MAX_BATCH_KEYS = 100
 
@@ -58,7 +64,7 @@ def callback_from_item(item: CallbackItem) -> Callback:
         timezone=item.timezone,
         status=CallbackStatus(item.status),
         kind=CallbackKind(item.kind),
-        due_at=item.due_at if item.due_shard else None,
+        due_at=item.due_at if item.due_shard == SCHEDULED_SHARD else None,
         attempts=int(item.attempts),
         claims=int(item.claims),
         lease_until=item.lease_until,
@@ -429,6 +435,38 @@ class DynamoCallbackStore:
         with translated(what):
             self._write(build, mark=callback.marked)
 
+    # --- the supervisors' backlog (ivr.agent.backlog) --------------------------------------
+
+    def scheduled_page(
+        self, *, limit: int, cursor: str | None, queue: str | None
+    ) -> tuple[list[Callback], str | None]:
+        """The due index a page at a time (a Query of the scheduled partition, due order)."""
+        start = _decoded_cursor(cursor) if cursor else None
+        condition = (CallbackItem.queue == queue) if queue else None
+        with translated("read callback backlog"):
+            result = CallbackItem.by_due.query(
+                SCHEDULED_SHARD,
+                filter_condition=condition,
+                scan_index_forward=True,
+                limit=limit,
+                page_size=limit,
+                last_evaluated_key=start,
+            )
+            items = [callback_from_item(item) for item in result]
+            following = result.last_evaluated_key
+        return items, _encoded_cursor(following) if following and len(items) == limit else None
+
+    def queued_since(self, since: datetime, *, limit: int) -> list[Callback]:
+        with translated("read queued callbacks"):
+            items = CallbackItem.by_due.query(
+                QUEUED_SHARD,
+                CallbackItem.due_at >= since,
+                scan_index_forward=True,
+                limit=limit,
+                page_size=limit,
+            )
+            return [callback_from_item(item) for item in items]
+
     def slot_loads(self, queue: str, starts: list[datetime]) -> dict[datetime, int]:
         keys = {slot_id(queue, start): start for start in starts}
         loads = dict.fromkeys(starts, 0)
@@ -439,6 +477,30 @@ class DynamoCallbackStore:
                 for item in CallbackSlotItem.batch_get(chunk):
                     loads[keys[item.callback_id]] = int(item.booked)
         return loads
+
+
+_CURSOR_KEYS = {"callback_id", "due_shard", "due_at"}
+
+
+def _encoded_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decoded_cursor(cursor: str) -> dict[str, Any]:
+    """Only a key of the scheduled partition, as ``_encoded_cursor`` made it."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as bad:
+        raise InvalidCursorError("not a backlog cursor") from bad
+    if not isinstance(key, dict) or set(key) != _CURSOR_KEYS:
+        raise InvalidCursorError("not a backlog cursor")
+    if not all(
+        isinstance(v, dict) and isinstance(v.get("S"), str) and len(v) == 1 for v in key.values()
+    ):
+        raise InvalidCursorError("not a backlog cursor")
+    if key["due_shard"]["S"] != SCHEDULED_SHARD:
+        raise InvalidCursorError("not a backlog cursor")
+    return key
 
 
 def _new_item(callback: Callback, *, now: datetime, marked: bool) -> CallbackItem:
@@ -455,6 +517,14 @@ def _new_item(callback: Callback, *, now: datetime, marked: bool) -> CallbackIte
         claims=0,
         contact_id=callback.contact_id,
         created_at=callback.created_at or now,
-        due_shard=SCHEDULED_SHARD if callback.due_at is not None else None,
+        due_shard=_shard_of(callback),
         marked=marked,
     )
+
+
+def _shard_of(callback: Callback) -> str | None:
+    if callback.due_at is not None:
+        return SCHEDULED_SHARD
+    if callback.status is CallbackStatus.QUEUED:
+        return QUEUED_SHARD
+    return None

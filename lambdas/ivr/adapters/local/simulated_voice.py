@@ -8,7 +8,8 @@ scripted gets ``not_enrolled``. Nothing travels in the contact's attributes or t
 so the flows and handlers run exactly as they would against a real provider.
 
 Outcomes: authenticated, not_authenticated, inconclusive, not_enrolled, opted_out, error,
-not_enough_speech (the caller never says enough for a verification or an enrolment). Net speech
+not_enough_speech (the caller never says enough for a verification or an enrolment),
+new_caller_not_enough_speech (not enrolled, and never says enough to enrol). Net speech
 is simulated per sample: a verification sample has 12 s (3 s when speech is short), an
 enrolment sample 16 s (4 s when short), so an enrolment of 30 s takes two questions.
 """
@@ -35,6 +36,7 @@ OUTCOMES = (
     "opted_out",
     "error",
     "not_enough_speech",
+    "new_caller_not_enough_speech",
 )
 
 VERIFY_SAMPLE_SECONDS = 12.0
@@ -50,7 +52,11 @@ _RESULTS = {
     "opted_out": (VoiceResult.OPTED_OUT, None),
     "error": (VoiceResult.ERROR, None),
     "not_enough_speech": (VoiceResult.AUTHENTICATED, 96),  # the policy finds too little speech
+    "new_caller_not_enough_speech": (VoiceResult.NOT_ENROLLED, None),  # and enrols too little
 }
+
+
+_NEW_CALLERS = frozenset({"not_enrolled", "new_caller_not_enough_speech"})
 
 
 def outcome_name(value: str) -> str:
@@ -72,7 +78,7 @@ class _Contact:
 
     @property
     def short_speech(self) -> bool:
-        return self.outcome == "not_enough_speech"
+        return self.outcome in {"not_enough_speech", "new_caller_not_enough_speech"}
 
 
 class SimulatedVoiceProvider:
@@ -99,7 +105,7 @@ class SimulatedVoiceProvider:
         contact = self._contact(contact_id)
         if contact.opted_out or contact.outcome == "opted_out":
             return VoiceEnrolment.OPTED_OUT
-        if contact.enrolled or contact.outcome != "not_enrolled":
+        if contact.enrolled or contact.outcome not in _NEW_CALLERS:
             return VoiceEnrolment.ENROLLED
         return VoiceEnrolment.NOT_ENROLLED
 
