@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,55 +11,16 @@ from pathlib import Path
 import pytest
 
 from simulator.paths import ROOT
+from simulator.stack_process import free_port, stack_in_a_process
 
 DATA = Path(__file__).parent.parent / "data" / "customers"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-#: A local stack as `make run` starts it (the template's tables and secrets, the sample data),
-#: in its own process: moto's server keeps its state per process.
-_STACK = (
-    "import sys\n"
-    "from simulator.paths import use_lambda_path\n"
-    "use_lambda_path()\n"
-    "from simulator.local_stack import start_local_stack\n"
-    "server = start_local_stack(int(sys.argv[1]))\n"
-    "print('ready', flush=True)\n"
-    "sys.stdin.read()\n"
-    "server.stop()\n"
-)
 
 
 @pytest.fixture(scope="module")
 def stack_port() -> Iterator[int]:
     """One stack for the module (starting one takes seconds); each test uses its own numbers."""
-    port = _free_port()
-    stack = subprocess.Popen(
-        [sys.executable, "-c", _STACK, str(port)],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert stack.stdout is not None and stack.stdin is not None
-    try:
-        while (line := stack.stdout.readline()) and line.strip() != "ready":
-            pass
-        assert line.strip() == "ready", "the local stack did not start"
+    with stack_in_a_process() as port:
         yield port
-    finally:
-        stack.stdin.close()
-        try:
-            stack.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            stack.kill()
 
 
 def ivr(*args: str) -> subprocess.CompletedProcess[str]:
@@ -130,7 +90,7 @@ def test_an_unreadable_file_fails_with_one_line(stack_port: int) -> None:
 
 def test_without_a_stack_the_command_says_how_to_start_one() -> None:
     started = time.monotonic()
-    result = ivr("show", "+13125550150", "--port", str(_free_port()))
+    result = ivr("show", "+13125550150", "--port", str(free_port()))
 
     assert result.returncode == 1 and time.monotonic() - started < 10
     assert "start it with `make run`" in result.stderr and "Traceback" not in result.stderr
