@@ -42,7 +42,7 @@ def test_import_show_unlock_and_delete_a_customer(stack_port: int) -> None:
 
     shown = ivr("show", "(312) 555-0150", "--port", port)
     assert shown.returncode == 0, shown.stderr
-    assert "Maria Lopez" in shown.stdout and "$1250.75" in shown.stdout
+    assert "Maria Lopez" in shown.stdout and "$1,250.75" in shown.stdout
     assert "keypad answers  on file" in shown.stdout
     for secret in ("2468", "60614", "salt", "hash"):
         assert secret not in shown.stdout
