@@ -83,7 +83,9 @@ def test_time_travel_during_a_call_expires_the_link_and_the_ivr_says_so(
     assert post(web, "/phone/call", {"number": BEN})[0] == 201
     said(web, BEN, "How can I help you today")
     post(web, "/phone/input", {"number": BEN, "type": "say", "text": "I want to pay my bill"})
-    said(web, BEN, "To pay on your phone's web browser, press 1")
+    said(web, BEN, "To pay all of it, say the full balance, or press 1")
+    post(web, "/phone/input", {"number": BEN, "type": "press", "digits": "1"})
+    said(web, BEN, "on your phone's web browser, press 1")
     post(web, "/phone/input", {"number": BEN, "type": "press", "digits": "1"})
     said(web, BEN, "Waiting for your payment")
     status, body = post(web, "/local/clock", {"advanceSeconds": 11 * 60})

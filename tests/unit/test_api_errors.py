@@ -91,7 +91,16 @@ AGENT_TIMELINE = {
     "path": "/contacts/6f1f3c1e-8d57-4b38-9b0c-2f5b8e4f2a11/timeline",
     "headers": {},
     "body": None,
-    "requestContext": {"authorizer": {"claims": {"sub": "agent-1"}}},
+    # A supervisor (who may read any contact), so the request reaches the failing dependency.
+    "requestContext": {
+        "authorizer": {
+            "claims": {
+                "sub": "agent-1",
+                "custom:connect_user_id": "connect-user-1",
+                "cognito:groups": "supervisors",
+            }
+        }
+    },
 }
 
 
