@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from ivr import wiring
 from ivr.agent.access import Agent, Purpose, authorize_contact
 from ivr.agent.backlog import instant_on
-from ivr.agent.timeline import ContactFacts, contact_timeline
+from ivr.agent.timeline import ContactFacts
 from ivr.agent.tools import (
     PortalLinkStores,
     add_note,
@@ -60,18 +60,7 @@ def _agent_on(contact_id: str, what: str) -> Agent:
 
 def _facts(contact_id: str) -> ContactFacts | None:
     now = clock.now()
-    found = contact_timeline(
-        contact_id,
-        now=now,
-        activity=wiring.activity(),
-        contacts=wiring.contact_attributes(),
-        callers=wiring.callers(),
-        transactions=wiring.transactions(),
-        sessions=wiring.portal_sessions(),
-        pending_callback=lambda phone: wiring.callbacks().pending(
-            phone, settings().callback_queue_name, now
-        ),
-    )
+    found = wiring.contact_timeline(contact_id, now)
     return found.facts if found else None
 
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from ivr import wiring
 from ivr.agent.access import Agent, Purpose, authorize_contact
-from ivr.agent.timeline import Timeline, contact_timeline, mask_account
+from ivr.agent.timeline import Timeline, mask_account
 from ivr.agent.whisper import AUTH_METHODS, whisper_text
 from ivr.auth.keypad import unlock_keypad_for_agent
 from ivr.callbacks.service import PendingCallback
@@ -120,18 +120,7 @@ def contact_or_none(contact_id: str) -> Timeline | None:
     except ValueError:
         return None
     now = clock.now()
-    return contact_timeline(
-        contact_id,
-        now=now,
-        activity=wiring.activity(),
-        contacts=wiring.contact_attributes(),
-        callers=wiring.callers(),
-        transactions=wiring.transactions(),
-        sessions=wiring.portal_sessions(),
-        pending_callback=lambda phone: wiring.callbacks().pending(
-            phone, settings().callback_queue_name, now
-        ),
-    )
+    return wiring.contact_timeline(contact_id, now)
 
 
 @app.post("/contacts/<contact_id>/keypad-unlock")

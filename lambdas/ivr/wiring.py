@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ivr.adapters.processors.sandbox import SandboxProcessor
     from ivr.agent.access import AccessRules, ContactDirectory
     from ivr.agent.backlog import CallbackBacklog
-    from ivr.agent.timeline import ContactAttributes
+    from ivr.agent.timeline import ContactAttributes, Timeline
     from ivr.auth.keypad import AuthStore
     from ivr.auth.voice import VoiceProvider
     from ivr.callbacks.scheduling import CallbackPolicy
@@ -494,4 +494,24 @@ def change_settings() -> ChangeSettings:
         pepper=pepper(),
         region=config.default_phone_region,
         default_timezone=config.contact_center_timezone,
+    )
+
+
+def contact_timeline(contact_id: str, now: datetime) -> Timeline | None:
+    """A contact's timeline read from the real stores (the agent timeline and the agent's
+    actions both show it)."""
+    from ivr.agent.timeline import contact_timeline as read_timeline
+    from ivr.core.settings import settings
+
+    return read_timeline(
+        contact_id,
+        now=now,
+        activity=activity(),
+        contacts=contact_attributes(),
+        callers=callers(),
+        transactions=transactions(),
+        sessions=portal_sessions(),
+        pending_callback=lambda phone: callbacks().pending(
+            phone, settings().callback_queue_name, now
+        ),
     )
