@@ -23,5 +23,8 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
         now=clock.now(),
         sessions=wiring.portal_sessions(),
         transactions=wiring.transactions(),
+        # The flow keeps the payment's id beside the session's: both items in one read.
+        payment_id=request.attributes.get("paymentId") or "",
+        reads=wiring.joint_reads(),
     )
     return answer(paymentStatus=state.value)

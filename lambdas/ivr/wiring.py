@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ivr.customers.importing import CustomerImportStore, ImportSettings
     from ivr.notify import MessageQueue, Notifier
     from ivr.payments.cards import PaymentProcessor
-    from ivr.payments.checkout import PaymentMessages
+    from ivr.payments.checkout import JointReads, PaymentMessages
     from ivr.payments.keypad import StoredInputDecrypter
     from ivr.payments.portal import PortalSessionStore
     from ivr.payments.transactions import TransactionStore
@@ -55,6 +55,13 @@ def portal_sessions() -> PortalSessionStore:
     from ivr.adapters.dynamodb.portal import DynamoPortalSessionStore
 
     return DynamoPortalSessionStore()
+
+
+@cache
+def joint_reads() -> JointReads:
+    from ivr.adapters.dynamodb.reads import DynamoJointReads
+
+    return DynamoJointReads()
 
 
 @cache

@@ -68,6 +68,38 @@ class PaymentMessages(Protocol):
     ) -> list[OutgoingMessage]: ...
 
 
+class JointReads(Protocol):
+    """Items a step needs together, read in one round trip (a transactional read) where the
+    store allows; the flow already knows both keys."""
+
+    def session_and_payment(
+        self, session_id: str, payment_id: str
+    ) -> tuple[PortalSession | None, Transaction | None]: ...
+
+    def caller_and_payment(
+        self, phone: str, payment_id: str
+    ) -> tuple[Customer | None, Transaction | None]: ...
+
+
+@dataclass(frozen=True)
+class SeparateReads:
+    """JointReads from each store's own read: the fakes, and any store without a joint read."""
+
+    callers: CallerStore
+    sessions: PortalSessionStore
+    transactions: TransactionStore
+
+    def session_and_payment(
+        self, session_id: str, payment_id: str
+    ) -> tuple[PortalSession | None, Transaction | None]:
+        return self.sessions.get(session_id), self.transactions.get(payment_id)
+
+    def caller_and_payment(
+        self, phone: str, payment_id: str
+    ) -> tuple[Customer | None, Transaction | None]:
+        return self.callers.find_by_phone(phone), self.transactions.get(payment_id)
+
+
 class StepInProgressError(IvrError):
     """Another invocation of the same contact step is still at work; the flow's error branch."""
 
@@ -401,13 +433,23 @@ def payment_state(
     sessions: PortalSessionStore,
     transactions: TransactionStore,
     consume_notice: bool = True,
+    payment_id: str = "",
+    reads: JointReads | None = None,
 ) -> PaymentState:
     """What the waiting IVR hears. The IVR consumes an "incomplete" notice (it prompts once per
-    submit); a reader that only looks (the agent's timeline) passes ``consume_notice=False``."""
-    session = sessions.get(session_id)
+    submit); a reader that only looks (the agent's timeline) passes ``consume_notice=False``.
+
+    The waiting flow knows the payment too (``payment_id``, its attribute): with ``reads`` the
+    session and the transaction come in one round trip; a payment id that is not the session's
+    (an attribute from an earlier link) costs a second read of the right one."""
+    if reads is not None and payment_id:
+        session, txn = reads.session_and_payment(session_id, payment_id)
+    else:
+        session, txn = sessions.get(session_id), None
     if session is None:
         return PaymentState.UNKNOWN
-    txn = transactions.get(session.payment_id)
+    if txn is None or txn.payment_id != session.payment_id:
+        txn = transactions.get(session.payment_id)
     if txn is not None and txn.status is TransactionStatus.COMPLETE:
         return PaymentState.COMPLETE
     if txn is not None and txn.status is TransactionStatus.FAILED:

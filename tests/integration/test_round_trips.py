@@ -1,0 +1,116 @@
+"""DynamoDB round trips per invocation on the happy path (issue 19): 1 for lookups and status
+polls, at most 2 for every other step. Scripted calls run through the real flows and handlers
+against moto; every DynamoDB request botocore makes is charged to the invocation in progress,
+so a change that adds a read or a write to a caller-facing step fails here, not in a benchmark
+nobody reads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+#: (scenario whose call takes the step, the step's label, its target).
+TARGETS = [
+    ("portal_payment_approved", "payment_status", 1),
+    ("callback_scheduled_tomorrow_3pm", "callback_offer", 1),
+    ("known_caller_checks_balance", "caller_lookup", 1),
+    ("known_caller_checks_balance", "account_balance", 1),
+]
+
+
+@dataclass
+class Invocation:
+    label: str
+    requests: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Recorder:
+    invocations: list[Invocation] = field(default_factory=list)
+    current: list[Invocation] = field(default_factory=list)
+
+
+def _label(module: str, event: Any) -> str:
+    """The handler's module and its step, as bench/handlers.py names them."""
+    if isinstance(event, dict) and isinstance(event.get("Details"), dict):
+        params = event["Details"].get("Parameters") or {}
+        step = params.get("action") or params.get("step") or params.get("mode") or ""
+        return f"{module} {step}".strip()
+    if isinstance(event, dict) and "httpMethod" in event:
+        path = _UUID.sub("{id}", str(event.get("path")))
+        return f"{module} {event['httpMethod']} {path.removeprefix('/v1')}"
+    return module
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> None:
+    import botocore.client
+
+    import simulator.delivery as delivery
+    import simulator.lambda_service as service
+    import simulator.portal_client as portal_client
+    import simulator.runtime as runtime
+    from deploy.template import function_handlers
+
+    original_call = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "dynamodb" and recorder.current:
+            recorder.current[-1].requests.append(operation)
+        return original_call(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    load = service.load_handler
+    modules = {logical: h.split(".")[0] for logical, h in function_handlers().items()}
+
+    def recorded(logical_id: str) -> Callable[[Any, Any], Any]:
+        handler = load(logical_id)
+
+        def run(event: Any, context: Any) -> Any:
+            call = Invocation(_label(modules[logical_id], event))
+            recorder.current.append(call)
+            try:
+                return handler(event, context)
+            finally:
+                recorder.current.pop()
+                recorder.invocations.append(call)
+
+        return run
+
+    for module in (service, runtime, portal_client, delivery):
+        monkeypatch.setattr(module, "load_handler", recorded)
+
+
+@pytest.fixture(scope="module")
+def steps() -> Iterator[dict[str, dict[str, list[str]]]]:
+    """Per scenario, each step's requests (its first invocation: a poll's later ones match)."""
+    from simulator.scenario import run_file
+
+    seen: dict[str, dict[str, list[str]]] = {}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in sorted({scenario for scenario, _, _ in TARGETS}):
+            recorder = Recorder()
+            _recording(monkeypatch, recorder)
+            result = run_file(SCENARIOS / f"{name}.yaml")
+            assert result.passed, result.failures
+            found: dict[str, list[str]] = {}
+            for call in recorder.invocations:
+                found.setdefault(call.label, call.requests)
+            seen[name] = found
+    yield seen
+
+
+@pytest.mark.parametrize(("scenario", "step", "target"), TARGETS, ids=[t[1] for t in TARGETS])
+def test_happy_path_round_trips_stay_within_target(
+    steps: dict[str, dict[str, list[str]]], scenario: str, step: str, target: int
+) -> None:
+    assert step in steps[scenario], f"{scenario} never ran {step}: {sorted(steps[scenario])}"
+    requests = steps[scenario][step]
+    assert len(requests) <= target, f"{step}: {len(requests)} round trips {requests}"
