@@ -18,6 +18,8 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
         callers=wiring.callers(),
         region=config.default_phone_region,
         contact_center_zone=config.contact_center_timezone,
+        # Caller lookup remembered the customer's zone: the offer reads only the pending guard.
+        known_zone=request.attributes.get("callerTimezone"),
     )
     queue = request.parameters.get("queue") or config.callback_queue_name
     pending = wiring.callback_service().pending(phone, queue)
