@@ -4,11 +4,12 @@ so a fake cannot drift from the real thing."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from ivr.activity import ActivityEvent
+from ivr.activity import ActivityEvent, ActivityLog
 from ivr.auth.keypad import ContactAuth, CustomerFailures, OneTimeCode
 from ivr.callbacks.service import (
     Callback,
@@ -503,6 +504,34 @@ class FakeAuthStore:
 
     def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
         self._save(f"code#{code.contact_id}", code, expected_version)
+
+    def pass_keypad(
+        self,
+        contact_id: str,
+        *,
+        failures_so_far: int,
+        attempt_id: str,
+        unless_locked: Sequence[str],
+        note: ActivityEvent,
+        activity: ActivityLog,
+    ) -> bool:
+        key = f"contact#{contact_id}"
+        with self._lock:
+            if any(
+                getattr(self.records.get(f"customer#{lock}"), "locked", False)
+                for lock in unless_locked
+            ):
+                return False
+            current: ContactAuth = self.records.get(key) or ContactAuth(contact_id)
+            if (
+                current.keypad_passed
+                or len(current.failures) != failures_so_far
+                or attempt_id in current.failures
+            ):
+                return False
+            self.records[key] = replace(current, keypad_passed=True, version=current.version + 1)
+        activity.append(note)
+        return True
 
 
 class FakeCircuitStore:

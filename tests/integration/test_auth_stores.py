@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ivr.activity import ActivityEvent
 from ivr.auth.keypad import CodeStatus, ContactAuth, CustomerFailures, OneTimeCode
 from ivr.callers import VoiceEnrolment
 from ivr.core.errors import ConflictError, NotFoundError
@@ -23,19 +24,27 @@ class Stores:
     auth: Any
     circuits: Any
     callers: Any
+    activity: Any = None
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
 def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     if request.param == "fake":
-        yield Stores(fakes.FakeAuthStore(), fakes.FakeCircuitStore(), fakes.FakeCallerStore())
+        yield Stores(
+            fakes.FakeAuthStore(),
+            fakes.FakeCircuitStore(),
+            fakes.FakeCallerStore(),
+            fakes.FakeActivityLog(),
+        )
         return
     request.getfixturevalue("aws")
     from ivr.adapters.dynamodb.auth import DynamoAuthStore
     from ivr.adapters.dynamodb.callers import DynamoCallerStore
     from ivr.adapters.dynamodb.circuit import DynamoCircuitStore
 
-    yield Stores(DynamoAuthStore(), DynamoCircuitStore(), DynamoCallerStore())
+    from ivr.adapters.dynamodb.activity import DynamoActivityLog
+
+    yield Stores(DynamoAuthStore(), DynamoCircuitStore(), DynamoCallerStore(), DynamoActivityLog())
 
 
 def test_customer_failures_come_back_as_saved(stores: Stores) -> None:
@@ -114,3 +123,51 @@ def test_a_failure_after_the_open_time_opens_the_circuit_again(stores: Stores) -
     later = T0 + timedelta(seconds=40)
     again = stores.circuits.record_failure("voice", now=later, **limits)
     assert again.is_open(later)
+
+
+# --- the keypad's one-write pass -------------------------------------------------------------
+
+
+def _pass(stores: Stores, failures: int, attempt: str, *locks: str) -> bool:
+    note = ActivityEvent("c1", T0, "auth", "authenticated by keypad")
+    passed: bool = stores.auth.pass_keypad(
+        "c1",
+        failures_so_far=failures,
+        attempt_id=attempt,
+        unless_locked=list(locks),
+        note=note,
+        activity=stores.activity,
+    )
+    return passed
+
+
+def _notes(stores: Stores) -> list[str]:
+    return [event.text for event in stores.activity.for_contact("c1")]
+
+
+def test_a_first_right_answer_passes_in_one_write_with_its_timeline_event(stores: Stores) -> None:
+    assert _pass(stores, 0, "c1#1", "+13125550142")
+    state = stores.auth.contact("c1")
+    assert state is not None and state.keypad_passed and state.version == 1
+    assert _notes(stores) == ["authenticated by keypad"]
+
+
+def test_a_pass_after_wrong_answers_keeps_them_and_the_version_moves_on(stores: Stores) -> None:
+    stores.auth.save_contact(ContactAuth("c1", {"c1#1": T0}, version=1), expected_version=0)
+    assert _pass(stores, 1, "c1#2")
+    state = stores.auth.contact("c1")
+    assert state == ContactAuth("c1", {"c1#1": T0}, keypad_passed=True, version=2)
+
+
+def test_the_one_write_pass_refuses_whatever_the_read_path_would_decide(stores: Stores) -> None:
+    stores.auth.save_contact(ContactAuth("c1", {"c1#1": T0}, version=1), expected_version=0)
+    assert not _pass(stores, 0, "c1#2")  # the flow's try number is behind the record
+    assert not _pass(stores, 1, "c1#1")  # this attempt was counted wrong already
+    locked = CustomerFailures("+13125550142", {"c9#1": T0}, T0, 1)
+    stores.auth.save_customer_failures(locked, expected_version=0)
+    assert not _pass(stores, 1, "c1#2", "account#+13125550142", "+13125550142")
+    assert _notes(stores) == []
+    assert stores.auth.contact("c1") == ContactAuth("c1", {"c1#1": T0}, version=1)
+    assert _pass(stores, 1, "c1#2", "account#+13125550142")
+    assert not _pass(stores, 1, "c1#2")  # passed already: Connect's retry reads instead
+    assert _notes(stores) == ["authenticated by keypad"]

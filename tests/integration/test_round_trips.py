@@ -23,6 +23,7 @@ TARGETS = [
     ("callback_scheduled_tomorrow_3pm", "callback_offer", 1),
     ("known_caller_checks_balance", "caller_lookup", 1),
     ("known_caller_checks_balance", "account_balance", 1),
+    ("whisper_keypad_authenticated_asks_for_agent", "keypad_authentication check", 2),
 ]
 
 

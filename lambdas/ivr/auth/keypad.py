@@ -19,13 +19,13 @@ invocation count once.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from ivr.activity import ActivityLog
+from ivr.activity import ActivityEvent, ActivityLog
 from ivr.auth.voice import record
 from ivr.callers import CallerStore, Customer
 from ivr.core.errors import ConflictError, IvrError, StoreUnavailableError
@@ -140,6 +140,21 @@ class AuthStore(Protocol):
     def one_time_code(self, contact_id: str) -> OneTimeCode | None: ...
 
     def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None: ...
+
+    def pass_keypad(
+        self,
+        contact_id: str,
+        *,
+        failures_so_far: int,
+        attempt_id: str,
+        unless_locked: Sequence[str],
+        note: ActivityEvent,
+        activity: ActivityLog,
+    ) -> bool:
+        """Mark the call's keypad passed and record ``note`` on ``activity``, in one write where
+        the store can, if the call has exactly ``failures_so_far`` wrong answers (none of them
+        ``attempt_id``) and has not passed yet, and no counter in ``unless_locked`` is locked.
+        False, with nothing written, otherwise: the caller reads and decides instead."""
 
 
 # --- keypad answers --------------------------------------------------------------------------
@@ -275,6 +290,12 @@ def _check(
     silent_lock: bool = False,
     also_locked_by: str | None = None,
 ) -> KeypadVerdict:
+    salt, expected = _expected_hash(customer, question)
+    # One keyed hash on every path: the work does not tell an existing account from none.
+    matched = _answer_matches(services.pepper, salt, expected, attempt.answer)
+    locks = [key for key in (counter_key, also_locked_by) if key is not None]
+    if matched and _passed_at_once(attempt, locks, services, now):
+        return KeypadVerdict(KeypadResult.AUTHENTICATED, attempt.try_number - 1)
     contact = services.store.contact(attempt.contact_id) or ContactAuth(attempt.contact_id)
     if contact.keypad_passed:  # Connect retried an invocation that had succeeded
         return KeypadVerdict(KeypadResult.AUTHENTICATED, len(contact.failures))
@@ -289,14 +310,31 @@ def _check(
         return KeypadVerdict(KeypadResult.LOCKED, len(contact.failures))
     if len(contact.failures) >= services.limits.per_call:
         return KeypadVerdict(KeypadResult.AGENT, len(contact.failures))
-    salt, expected = _expected_hash(customer, question)
     if customer is not None and not expected and not silent_lock:
         record(services.activity, attempt.contact_id, now, "keypad: no answer on record")
         return KeypadVerdict(KeypadResult.NO_ANSWER_ON_RECORD)
-    if _answer_matches(services.pepper, salt, expected, attempt.answer) and not locked:
+    if matched and not locked:
         return _passed(attempt, contact, services, now)
     return _failed(
         attempt, contact, counter_key, counter, services=services, now=now, silent=silent_lock
+    )
+
+
+def _passed_at_once(
+    attempt: KeypadAttempt, locks: list[str], services: KeypadServices, now: datetime
+) -> bool:
+    """The common case - the right answer at try N after N - 1 wrong ones, nothing locked - in
+    one conditional write with its timeline event; anything else reads and decides."""
+    failures = attempt.try_number - 1
+    if failures >= services.limits.per_call:
+        return False
+    return services.store.pass_keypad(
+        attempt.contact_id,
+        failures_so_far=failures,
+        attempt_id=attempt.attempt_id,
+        unless_locked=locks,
+        note=ActivityEvent(attempt.contact_id, now, "auth", "authenticated by keypad"),
+        activity=services.activity,
     )
 
 

@@ -6,8 +6,9 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import MapAttribute
+from pynamodb.transactions import TransactWrite
 
-from ivr.activity import ActivityEvent
+from ivr.activity import ActivityEvent, ActivityLog
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.tables import ActivityItem
 
@@ -17,21 +18,34 @@ RETENTION = timedelta(days=90)
 _counter = itertools.count()
 
 
+def activity_item(event: ActivityEvent) -> ActivityItem:
+    at = event.at.astimezone(UTC)
+    # Events in the same millisecond keep their order through the counter.
+    seq = f"{at.isoformat(timespec='microseconds')}#{next(_counter) % 1_000_000:06d}"
+    return ActivityItem(
+        event.contact_id,
+        seq,
+        kind=event.kind,
+        text=event.text,
+        data=dict(event.data),
+        ttl=at + RETENTION,
+    )
+
+
+def note_along(write: TransactWrite, note: ActivityEvent, activity: ActivityLog) -> bool:
+    """Put ``note`` in the step's own transaction when the activity log is this table (one
+    round trip for the change and its timeline event); False when the log is another kind,
+    which the store then appends to once its write succeeded."""
+    if not isinstance(activity, DynamoActivityLog):
+        return False
+    write.save(activity_item(note))
+    return True
+
+
 class DynamoActivityLog:
     def append(self, event: ActivityEvent) -> None:
-        at = event.at.astimezone(UTC)
-        # Events in the same millisecond keep their order through the counter.
-        seq = f"{at.isoformat(timespec='microseconds')}#{next(_counter) % 1_000_000:06d}"
-        item = ActivityItem(
-            event.contact_id,
-            seq,
-            kind=event.kind,
-            text=event.text,
-            data=dict(event.data),
-            ttl=at + RETENTION,
-        )
         with translated("append activity"):
-            item.save()
+            activity_item(event).save()
 
     def for_contact(self, contact_id: str) -> list[ActivityEvent]:
         with translated("read activity"):

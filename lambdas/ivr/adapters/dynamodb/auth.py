@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
+from typing import cast
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.expressions.condition import Condition
+from pynamodb.connection import Connection
+from pynamodb.expressions.condition import Condition, size
+from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from ivr.activity import ActivityEvent, ActivityLog
+from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
-from ivr.adapters.dynamodb.tables import AuthStateItem, OneTimeCodeItem
+from ivr.adapters.dynamodb.tables import _REGION, AuthStateItem, OneTimeCodeItem
 from ivr.auth.keypad import (
     CONTACT_RECORD_LIFETIME,
     WINDOW,
@@ -19,6 +26,7 @@ from ivr.auth.keypad import (
     CustomerFailures,
     OneTimeCode,
 )
+from ivr.core.errors import ConflictError, StoreUnavailableError
 
 #: A used or expired code is kept a day for the agent's questions, then cleaned up.
 CODE_RECORD_LIFETIME = timedelta(days=1)
@@ -28,6 +36,23 @@ def _versioned(model: type[AuthStateItem] | type[OneTimeCodeItem], expected: int
     if expected == 0:
         return model.pk.does_not_exist()
     return model.version == expected
+
+
+_A = AuthStateItem
+
+
+def _passable(failures_so_far: int, attempt_id: str) -> Condition:
+    """The call's record has exactly ``failures_so_far`` wrong answers, none of them
+    ``attempt_id``, and has not passed yet (no record at all when there are none)."""
+    # PynamoDB's stubs type a comparison as bool and a raw map's item as its value type; at run
+    # time both are expressions.
+    not_passed = _A.keypad_passed.does_not_exist() | cast(Condition, _A.keypad_passed == False)  # noqa: E712
+    counted = cast(Condition, size(_A.failures) == failures_so_far)
+    if not failures_so_far:
+        none_yet = (_A.failures.does_not_exist() | counted) & not_passed
+        return cast(Condition, _A.pk.does_not_exist() | none_yet)
+    this_try = cast(Path, _A.failures[attempt_id])
+    return cast(Condition, _A.pk.exists() & counted & not_passed & this_try.does_not_exist())
 
 
 def _times(item: AuthStateItem) -> dict[str, datetime]:
@@ -49,6 +74,49 @@ def _get(model: type[Model], key: str) -> Model | None:
 
 
 class DynamoAuthStore:
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+
+    def _transaction(self) -> TransactWrite:
+        if self._connection is None:
+            self._connection = Connection(region=_REGION)
+        return TransactWrite(connection=self._connection)
+
+    def pass_keypad(
+        self,
+        contact_id: str,
+        *,
+        failures_so_far: int,
+        attempt_id: str,
+        unless_locked: Sequence[str],
+        note: ActivityEvent,
+        activity: ActivityLog,
+    ) -> bool:
+        # One TransactWriteItems instead of reading the call's record and the counters first:
+        # every condition the read-and-decide path checks is checked by DynamoDB at write time.
+        try:
+            with translated("pass keypad"), self._transaction() as write:
+                for key in unless_locked:
+                    write.condition_check(
+                        _A, f"customer#{key}", condition=_A.locked_at.does_not_exist()
+                    )
+                write.update(
+                    _A(f"contact#{contact_id}"),
+                    actions=[
+                        _A.keypad_passed.set(True),
+                        _A.version.add(1),
+                        _A.ttl.set(_now_plus(CONTACT_RECORD_LIFETIME)),
+                    ],
+                    condition=_passable(failures_so_far, attempt_id),
+                )
+                noted = note_along(write, note, activity)
+        except (ConflictError, StoreUnavailableError):
+            return False
+        if not noted:
+            with suppress(StoreUnavailableError):  # the timeline never fails the check
+                activity.append(note)
+        return True
+
     def customer_failures(self, phone: str) -> CustomerFailures | None:
         item = _get(AuthStateItem, f"customer#{phone}")
         if not isinstance(item, AuthStateItem):
