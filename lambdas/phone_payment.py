@@ -10,11 +10,10 @@ the event or a field. The answer is flat: ``result`` (next / invalid / approved 
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr import wiring
 from ivr.adapters.connect.stored_input import carried
-from ivr.callers import Customer, look_up_caller
+from ivr.callers import Customer, caller_phone, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler, dispatch
 from ivr.core import clock
 from ivr.core.errors import MalformedEventError
@@ -26,6 +25,7 @@ from ivr.payments.keypad import (
     KeypadAnswer,
     check_card_number,
     check_expiry,
+    local_date,
     pay_by_phone,
 )
 from ivr.payments.transactions import PaymentChannel
@@ -68,11 +68,8 @@ def _caller(request: ConnectRequest) -> Customer:
 
 def _today(request: ConnectRequest) -> date:
     """The caller's date in their own zone: a card is valid through its month's end there."""
-    try:
-        zone = ZoneInfo(_caller(request).timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(settings().contact_center_timezone)
-    return clock.now().astimezone(zone).date()
+    zone = settings().contact_center_timezone
+    return local_date(clock.now(), _caller(request).timezone, zone)
 
 
 def _start(request: ConnectRequest) -> ConnectAnswer:
@@ -94,12 +91,16 @@ def _pay(request: ConnectRequest) -> ConnectAnswer:
     payment_id = request.attributes.get("paymentId") or ""
     if not payment_id:
         raise MalformedEventError("no paymentId attribute")
+    phone = caller_phone(request.caller_number, region=settings().default_phone_region)
+    if phone is None:
+        raise NoCustomerError("pay by phone needs a known caller")
     paid = pay_by_phone(
         _entry(request),
         payment_id,
-        caller_phone=_caller(request).phone,
+        caller_phone=phone,
         decrypter=wiring.input_decrypter(),
-        today=_today(request),
+        reads=wiring.joint_reads(),  # the caller and the payment in one round trip
+        fallback_zone=settings().contact_center_timezone,
         now=clock.now(),
         transactions=wiring.transactions(),
         callers=wiring.callers(),

@@ -101,9 +101,11 @@ class FakeTransactionStore:
         status: TransactionStatus,
         at: datetime,
         card: CardSummary | None = None,
+        *,
+        current: Transaction | None = None,
     ) -> Transaction:
         with self._lock:
-            current = self.transactions.get(payment_id)
+            current = self.transactions.get(payment_id)  # the fake reads nothing: it knows
             if status is TransactionStatus.OPEN or current is None:
                 raise ConflictError("cannot settle")
             if current.status is not TransactionStatus.OPEN:

@@ -94,6 +94,16 @@ class CallerLookup:
     customer: Customer | None = None
 
 
+def caller_phone(raw_number: str | None, *, region: str) -> str | None:
+    """The caller's number in E.164, read from nothing; None when withheld or invalid."""
+    if raw_number is None or is_withheld(raw_number):
+        return None
+    try:
+        return normalise_e164(raw_number, region)
+    except InvalidPhoneNumberError:
+        return None
+
+
 def look_up_caller(raw_number: str | None, *, callers: CallerStore, region: str) -> CallerLookup:
     """Find the customer calling from ``raw_number``, in any network format."""
     if raw_number is None or is_withheld(raw_number):

@@ -85,18 +85,22 @@ class JointReads(Protocol):
 class SeparateReads:
     """JointReads from each store's own read: the fakes, and any store without a joint read."""
 
-    callers: CallerStore
-    sessions: PortalSessionStore
     transactions: TransactionStore
+    callers: CallerStore | None = None
+    sessions: PortalSessionStore | None = None
 
     def session_and_payment(
         self, session_id: str, payment_id: str
     ) -> tuple[PortalSession | None, Transaction | None]:
+        if self.sessions is None:
+            raise TypeError("SeparateReads without sessions")
         return self.sessions.get(session_id), self.transactions.get(payment_id)
 
     def caller_and_payment(
         self, phone: str, payment_id: str
     ) -> tuple[Customer | None, Transaction | None]:
+        if self.callers is None:
+            raise TypeError("SeparateReads without callers")
         return self.callers.find_by_phone(phone), self.transactions.get(payment_id)
 
 
@@ -563,10 +567,12 @@ def charge_transaction(
     attempt: int = 1,
     max_attempts: int = 1,
     after_retryable_decline: Callable[[], None] | None = None,
+    read: tuple[Transaction, Customer | None] | None = None,
 ) -> PaymentOutcome:
     """Charge an open transaction with card ``attempt`` of ``max_attempts``: a decline before
-    the last leaves it open for another card (``after_retryable_decline``), the last fails it."""
-    txn = transactions.get(payment_id)
+    the last leaves it open for another card (``after_retryable_decline``), the last fails it.
+    ``read`` is the transaction and its customer as the step just read them: no second read."""
+    txn = read[0] if read is not None else transactions.get(payment_id)
     if txn is None:
         raise SessionRefusedError("no such transaction")
     if txn.status is not TransactionStatus.OPEN:
@@ -583,14 +589,16 @@ def charge_transaction(
             after_retryable_decline()
         else:
             left = 0
-            _settle(transactions, payment_id, TransactionStatus.FAILED, now, card)
+            _settle(transactions, txn, TransactionStatus.FAILED, now, card)
         return PaymentOutcome(
             result.status, payment_id, txn.amount, card.last4, reference, left, card.brand
         )
-    _settle(transactions, payment_id, TransactionStatus.COMPLETE, now, card)
+    _settle(transactions, txn, TransactionStatus.COMPLETE, now, card)
     if after_approval is not None:
         after_approval()
-    customer = callers.find_by_phone(txn.customer_phone)
+    customer = read[1] if read is not None else None
+    if customer is None or customer.phone != txn.customer_phone:
+        customer = callers.find_by_phone(txn.customer_phone)
     if customer is not None:
         for message in messages.payment_confirmations(
             payment_id=payment_id,
@@ -610,13 +618,14 @@ def charge_transaction(
 
 def _settle(
     transactions: TransactionStore,
-    payment_id: str,
+    txn: Transaction,
     status: TransactionStatus,
     now: datetime,
     card: CardSummary,
 ) -> None:
+    payment_id = txn.payment_id
     try:
-        transactions.settle(payment_id, status, now, card)
+        transactions.settle(payment_id, status, now, card, current=txn)
     except ConflictError:
         current = transactions.get(payment_id)
         if current is None or current.status is not status:

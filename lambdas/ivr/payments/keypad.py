@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr.callers import CallerStore
 from ivr.core.errors import IvrError, NotFoundError
@@ -27,9 +28,12 @@ from ivr.payments.cards import (
     parse_card,
 )
 from ivr.payments.checkout import (
+    JointReads,
+    NoCustomerError,
     PaymentMessages,
     PaymentOutcome,
     ReplayError,
+    SeparateReads,
     charge_transaction,
 )
 from ivr.payments.portal_link import payment_reference
@@ -136,19 +140,30 @@ class NotThisCallersPaymentError(NotFoundError):
     code = "PaymentNotFound"
 
 
+def local_date(now: datetime, zone_name: str, fallback_zone: str) -> date:
+    """The caller's date in their own zone: a card is valid through its month's end there."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(fallback_zone)
+    return now.astimezone(zone).date()
+
+
 def pay_by_phone(
     entry: EncryptedCard,
     payment_id: str,
     *,
     caller_phone: str,
     decrypter: StoredInputDecrypter,
-    today: date,
     now: datetime,
     transactions: TransactionStore,
     callers: CallerStore,
     processor: PaymentProcessor,
     queue: MessageQueue,
     messages: PaymentMessages,
+    reads: JointReads | None = None,
+    today: date | None = None,
+    fallback_zone: str = "UTC",
 ) -> KeypadAnswer:
     """Decrypt the three fields, check them together, tokenise the card and charge the
     transaction once (the processor's idempotency key is ``<payment id>#ivr``); settling and the
@@ -156,10 +171,17 @@ def pay_by_phone(
     charge finds the transaction settled and answers what the first one did.
 
     The payment must be the caller's (``caller_phone``, the number on record): contact
-    attributes are only what the flow wrote, so they are checked, as the abandon step does."""
-    txn = transactions.get(payment_id)
+    attributes are only what the flow wrote, so they are checked, as the abandon step does.
+    The caller and the payment are read together (``reads``: one round trip); ``today`` is the
+    caller's date in their zone unless given."""
+    joint = reads or SeparateReads(transactions, callers=callers)
+    customer, txn = joint.caller_and_payment(caller_phone, payment_id)
+    if customer is None:
+        raise NoCustomerError("pay by phone needs a known caller")
     if txn is None or txn.customer_phone != caller_phone:
         raise NotThisCallersPaymentError("no such payment for this caller")
+    if today is None:
+        today = local_date(now, customer.timezone, fallback_zone)
     try:
         card = parse_card(
             _read(decrypter, entry.card_number, CardField.NUMBER),
@@ -181,6 +203,7 @@ def pay_by_phone(
             processor=processor,
             queue=queue,
             messages=messages,
+            read=(txn, customer),
         )
     except ReplayError:
         return _settled_before(entry, payment_id, token.last4, transactions=transactions)

@@ -65,11 +65,14 @@ class TransactionStore(Protocol):
         status: TransactionStatus,
         at: datetime,
         card: CardSummary | None = None,
+        *,
+        current: Transaction | None = None,
     ) -> Transaction:
         """open -> complete/failed/abandoned, once; ConflictError if it is no longer open.
 
         Complete and failed clear the customer's mark; abandoned keeps it, so the next call is
-        offered to pick the payment up."""
+        offered to pick the payment up. ``current`` is the transaction as the caller just read
+        it (it saves reading it again; the write's own conditions decide)."""
 
     def resume(self, abandoned_id: str, transaction: Transaction) -> None:
         """Open ``transaction`` in place of the customer's abandoned one: the mark moves to it.

@@ -103,10 +103,13 @@ class DynamoTransactionStore:
         status: TransactionStatus,
         at: datetime,
         card: CardSummary | None = None,
+        *,
+        current: Transaction | None = None,
     ) -> Transaction:
         if status is TransactionStatus.OPEN:
             raise ConflictError("a transaction cannot be settled back to open")
-        current = self.get(payment_id)
+        if current is None or current.payment_id != payment_id:
+            current = self.get(payment_id)
         if current is None or current.status is not TransactionStatus.OPEN:
             raise ConflictError(f"transaction {payment_id} is not open")
         actions: list[Action] = [
