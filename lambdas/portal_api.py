@@ -36,6 +36,7 @@ from ivr.payments.portal import (
     PortalSessionStatus,
     api_token,
     api_token_valid,
+    shown_name,
 )
 from ivr.payments.portal_link import LinkState, LinkView, open_link, view_link
 
@@ -119,13 +120,18 @@ def _note(session: PortalSession, text: str) -> None:
 
 
 def _summary(session: PortalSession) -> dict[str, Any]:
-    txn = wiring.transactions().get(session.payment_id)
-    customer = wiring.callers().find_by_phone(session.customer_phone)
-    name = f"{customer.first_name} {customer.last_name[:1]}." if customer else ""
+    """What the page shows: kept on the session (no read), or read for an older session."""
+    amount, name = session.amount, session.customer_name
+    if amount is None:
+        txn = wiring.transactions().get(session.payment_id)
+        amount = txn.amount if txn else None
+    if not name:
+        customer = wiring.callers().find_by_phone(session.customer_phone)
+        name = shown_name(customer.first_name, customer.last_name) if customer else ""
     return {
-        "amount": str(txn.amount) if txn else "",
-        "amountDisplay": txn.amount.spoken() if txn else "",
-        "currency": txn.amount.currency if txn else "",
+        "amount": str(amount) if amount else "",
+        "amountDisplay": amount.spoken() if amount else "",
+        "currency": amount.currency if amount else "",
         "name": name,
         "expiresAt": session.expires_at.isoformat(),
     }
@@ -169,12 +175,12 @@ def verify(session_id: str) -> Response[Any]:
         transactions=wiring.transactions(),
         pepper=wiring.pepper(),
         now=clock.now(),
+        activity=wiring.activity(),  # notes the opened page for the agent, with its write
     )
     view, session = opening.view, opening.verified
     if view is None:
         return _refused()
     if session is not None:
-        _note(session, "portal: PIN accepted, payment page opened")
         return json_response(200, {"apiToken": api_token(session, wiring.pepper()), **_link(view)})
     if view.state is LinkState.OPEN:
         _note_wrong_pin(session_id)

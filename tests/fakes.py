@@ -143,8 +143,10 @@ class FakeTransactionStore:
 
 
 class FakePortalSessionStore:
-    def __init__(self) -> None:
+    def __init__(self, transactions: FakeTransactionStore | None = None) -> None:
         self.sessions: dict[str, PortalSession] = {}
+        #: Where ``mark_verified(while_open=...)`` looks; without it the payment counts as open.
+        self.transactions = transactions
 
     def create(self, session: PortalSession) -> None:
         if session.session_id in self.sessions:
@@ -180,16 +182,34 @@ class FakePortalSessionStore:
             self.sessions[session_id] = replace(current, attempts=attempts, status=status)
         return attempts
 
-    def mark_verified(self, session_id: str, max_attempts: int, now: datetime) -> None:
+    def mark_verified(
+        self,
+        session_id: str,
+        max_attempts: int,
+        now: datetime,
+        *,
+        while_open: str | None = None,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
+        def payment_open() -> bool:
+            if while_open is None or self.transactions is None:
+                return True
+            txn = self.transactions.transactions.get(while_open)
+            return txn is not None and txn.status is TransactionStatus.OPEN
+
         self._change(
             session_id,
             lambda s: (
                 s.status is PortalSessionStatus.ISSUED
                 and s.attempts < max_attempts
                 and s.expires_at > now
+                and payment_open()
             ),
             status=PortalSessionStatus.VERIFIED,
         )
+        if note is not None and activity is not None:
+            activity.append(note)
 
     def mark_paid(self, session_id: str) -> None:
         self._change(

@@ -202,3 +202,54 @@ def test_three_declined_cards_fail_the_payment_and_the_link_says_declined(
     assert _heard(link) == "declined"
     customer = wiring.callers().find_by_phone(PHONE)
     assert customer is not None and customer.balance == Money(12050)
+
+
+def test_the_right_pin_on_a_payment_taken_over_opens_no_payment_page(
+    clock_now: Clock, lambda_context: Any
+) -> None:
+    from ivr import wiring
+    from ivr.payments.checkout import abandon_payment
+
+    link = Link(lambda_context)
+    session = wiring.portal_sessions().get(link.sid)
+    assert session is not None
+    abandon_payment(session.payment_id, now=clock_now.now, transactions=wiring.transactions())
+    status, body = link.verify()
+    assert (status, body["error"], body["state"]) == (409, "link_expired", "expired")
+    assert "apiToken" not in body
+    again = wiring.portal_sessions().get(link.sid)
+    assert again is not None and again.status.value == "issued"
+
+
+def test_the_right_pin_shows_the_amount_and_name_and_tells_the_agent_once(
+    clock_now: Clock, lambda_context: Any
+) -> None:
+    from ivr import wiring
+
+    link = Link(lambda_context)
+    status, body = link.verify()
+    assert status == 200, body
+    assert (body["state"], body["amountDisplay"], body["name"]) == ("open", "$120.50", "Ana S.")
+    session = wiring.portal_sessions().get(link.sid)
+    assert session is not None
+    texts = [event.text for event in wiring.activity().for_contact(session.contact_id)]
+    assert texts.count("portal: PIN accepted, payment page opened") == 1
+
+
+def test_a_poll_naming_another_payment_still_hears_this_links_state(
+    clock_now: Clock, lambda_context: Any
+) -> None:
+    from ivr import wiring
+    from ivr.payments.checkout import payment_state
+
+    paid = Link(lambda_context)
+    assert paid.pay(APPROVES)[0] == 200
+    heard = payment_state(
+        paid.sid,
+        now=clock_now.now,
+        sessions=wiring.portal_sessions(),
+        transactions=wiring.transactions(),
+        payment_id=str(uuid.uuid4()),  # an attribute left from an earlier link
+        reads=wiring.joint_reads(),
+    )
+    assert heard.value == "complete"

@@ -25,6 +25,7 @@ TARGETS = [
     ("known_caller_checks_balance", "account_balance", 1),
     ("whisper_keypad_authenticated_asks_for_agent", "keypad_authentication check", 2),
     ("phone_payment_approved", "phone_payment pay", 2),
+    ("portal_payment_approved", "portal_api POST /sessions/{id}/verify", 2),
 ]
 
 

@@ -35,6 +35,7 @@ from ivr.payments.portal import (
     link_for,
     new_pin,
     new_session,
+    shown_name,
 )
 from ivr.payments.portal_link import payment_reference
 from ivr.payments.transactions import (
@@ -382,6 +383,8 @@ def start_portal_payment(
         contact_id=contact_id,
         pepper=pepper,
         now=now,
+        amount=amount,
+        customer_name=shown_name(customer.first_name, customer.last_name),
     )
     key = f"{contact_id}#{step}#{after_session}" if after_session else f"{contact_id}#{step}"
     winner = claims.claim(key, issued.session.session_id)

@@ -20,7 +20,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from ivr.activity import ActivityEvent, ActivityLog
 from ivr.core.hashing import keyed_hash, matches, new_salt
+from ivr.core.money import Money
 
 SESSION_LIFETIME = timedelta(minutes=10)
 MAX_PIN_ATTEMPTS = 5
@@ -58,6 +60,10 @@ class PortalSession:
     link_queued: bool = False  # the SMS with the link is on the sending queue
     notice: PortalNotice | None = None
     declines: int = 0  # cards declined so far (MAX_CARD_ATTEMPTS at most)
+    # What the page shows, kept with the session so opening the link reads nothing else
+    # (None / "" on a session stored before they were: the page reads them then).
+    amount: Money | None = None
+    customer_name: str = ""  # "First L."
 
     def usable(self, now: datetime) -> bool:
         return now < self.expires_at and self.status is not PortalSessionStatus.LOCKED
@@ -73,8 +79,19 @@ class PortalSessionStore(Protocol):
         """attempts + 1 while issued (or verified: a reopened page) and attempts < max
         (ConflictError otherwise); at max the session is locked. Returns the new count."""
 
-    def mark_verified(self, session_id: str, max_attempts: int, now: datetime) -> None:
-        """issued -> verified while attempts < max and not expired; ConflictError otherwise."""
+    def mark_verified(
+        self,
+        session_id: str,
+        max_attempts: int,
+        now: datetime,
+        *,
+        while_open: str | None = None,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
+        """issued -> verified while attempts < max and not expired - and, with ``while_open``,
+        while that payment is still open -; ConflictError otherwise. ``note`` goes to
+        ``activity`` with the change (in the same write where the store can)."""
 
     def mark_paid(self, session_id: str) -> None:
         """verified -> paid, once; ConflictError otherwise (a replay)."""
@@ -111,8 +128,20 @@ def new_pin() -> str:
     return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
 
 
+def shown_name(first_name: str, last_name: str) -> str:
+    """The name the page greets the customer with: first name and last initial."""
+    return f"{first_name} {last_name[:1]}." if first_name else ""
+
+
 def new_session(
-    *, customer_phone: str, payment_id: str, contact_id: str, pepper: bytes, now: datetime
+    *,
+    customer_phone: str,
+    payment_id: str,
+    contact_id: str,
+    pepper: bytes,
+    now: datetime,
+    amount: Money | None = None,
+    customer_name: str = "",
 ) -> IssuedSession:
     token = secrets.token_urlsafe(32)  # 256 bits (ASVS 5.0: at least 128 for such tokens)
     pin = new_pin()
@@ -128,6 +157,8 @@ def new_session(
         status=PortalSessionStatus.ISSUED,
         attempts=0,
         expires_at=now + SESSION_LIFETIME,
+        amount=amount,
+        customer_name=customer_name,
     )
     return IssuedSession(session, token, pin)
 

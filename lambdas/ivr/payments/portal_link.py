@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hmac
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from ivr.core.errors import ConflictError
+from ivr.activity import ActivityEvent, ActivityLog
+from ivr.core.errors import ConflictError, StoreUnavailableError
 from ivr.core.hashing import keyed_hash, matches, new_salt
 from ivr.core.money import Money
 from ivr.payments.portal import (
@@ -125,8 +126,15 @@ def open_link(
     transactions: TransactionStore,
     pepper: bytes,
     now: datetime,
+    activity: ActivityLog | None = None,
 ) -> LinkOpening:
-    """Check the PIN of a link whose token is right, and say what the page shows next."""
+    """Check the PIN of a link whose token is right, and say what the page shows next.
+    The link opened for the payment page is noted on ``activity`` (the agent's timeline)."""
+    opened = _opened_at_once(
+        session_id, link_token, pin, sessions=sessions, pepper=pepper, now=now, activity=activity
+    )
+    if opened is not None:
+        return opened
     view = view_link(session_id, link_token, sessions=sessions, transactions=transactions, now=now)
     if view is None:
         keyed_hash(pepper, new_salt(), pin)  # same work as a real check
@@ -137,6 +145,7 @@ def open_link(
     if session.status is PortalSessionStatus.VERIFIED:
         # The page was reloaded (or a declined card is retried from a new page) after the PIN.
         if matches(pepper, session.pin_salt, pin, session.pin_hash):
+            _note_opened(activity, session, now)
             return LinkOpening(view, verified=session)
         with suppress(ConflictError):  # locked meanwhile: nothing left to count
             sessions.count_failed_attempt(session_id, MAX_PIN_ATTEMPTS)
@@ -145,6 +154,7 @@ def open_link(
             session_id, link_token, pin, sessions=sessions, pepper=pepper, now=now
         )
         if verified is not None:
+            _note_opened(activity, verified, now)
             return LinkOpening(
                 _view(verified, transactions.get(verified.payment_id), now), verified
             )
@@ -152,3 +162,57 @@ def open_link(
     if again is None:
         return LinkOpening(None)
     return LinkOpening(_view(again, transactions.get(again.payment_id), now))
+
+
+#: What the agent's timeline says when the customer's PIN opens the payment page.
+OPENED = "portal: PIN accepted, payment page opened"
+
+
+def _opened_event(session: PortalSession, now: datetime) -> ActivityEvent:
+    return ActivityEvent(session.contact_id, now, "portal", OPENED)
+
+
+def _note_opened(activity: ActivityLog | None, session: PortalSession, now: datetime) -> None:
+    if activity is None:
+        return
+    with suppress(StoreUnavailableError):  # the timeline is best effort
+        activity.append(_opened_event(session, now))
+
+
+def _opened_at_once(
+    session_id: str,
+    link_token: str,
+    pin: str,
+    *,
+    sessions: PortalSessionStore,
+    pepper: bytes,
+    now: datetime,
+    activity: ActivityLog | None,
+) -> LinkOpening | None:
+    """The common case - the right token and PIN on an issued link that knows what the page
+    shows - in one read and one write: the conditional write checks the payment is still open
+    (so the page is the open one) and notes it for the agent. Anything else is answered by the
+    full path, which reads what it needs."""
+    session = sessions.get(session_id)
+    if (
+        session is None
+        or session.amount is None
+        or not hmac.compare_digest(token_hash(link_token), session.token_hash)
+        or session.status is not PortalSessionStatus.ISSUED
+        or not session.usable(now)
+        or not matches(pepper, session.pin_salt, pin, session.pin_hash)
+    ):
+        return None
+    try:
+        sessions.mark_verified(
+            session_id,
+            MAX_PIN_ATTEMPTS,
+            now,
+            while_open=session.payment_id,
+            note=_opened_event(session, now) if activity is not None else None,
+            activity=activity,
+        )
+    except (ConflictError, StoreUnavailableError):
+        return None
+    verified = replace(session, status=PortalSessionStatus.VERIFIED)
+    return LinkOpening(LinkView(LinkState.OPEN, verified, session.amount), verified)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
+from pynamodb.connection import Connection
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from ivr.activity import ActivityEvent, ActivityLog
+from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
-from ivr.adapters.dynamodb.tables import PortalSessionItem
-from ivr.core.errors import ConflictError
+from ivr.adapters.dynamodb.tables import _REGION, PortalSessionItem, TransactionItem
+from ivr.core.errors import ConflictError, StoreUnavailableError
+from ivr.core.money import Money
 from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
+from ivr.payments.transactions import TransactionStatus
 
 _S = PortalSessionItem
 _ISSUED = PortalSessionStatus.ISSUED.value
@@ -30,10 +39,24 @@ def session_from_item(item: PortalSessionItem) -> PortalSession:
         link_queued=bool(item.link_queued),
         notice=PortalNotice(item.notice) if item.notice else None,
         declines=int(item.declines or 0),
+        amount=(
+            Money(int(item.amount_minor), item.currency)
+            if item.amount_minor is not None and item.currency
+            else None
+        ),
+        customer_name=item.customer_name or "",
     )
 
 
 class DynamoPortalSessionStore:
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+
+    def _transaction(self) -> TransactWrite:
+        if self._connection is None:
+            self._connection = Connection(region=_REGION)
+        return TransactWrite(connection=self._connection)
+
     def create(self, session: PortalSession) -> None:
         item = PortalSessionItem(
             session.session_id,
@@ -49,6 +72,9 @@ class DynamoPortalSessionStore:
             ttl=session.expires_at,
             link_queued=session.link_queued,
             declines=session.declines,
+            amount_minor=session.amount.minor if session.amount else None,
+            currency=session.amount.currency if session.amount else None,
+            customer_name=session.customer_name or None,
         )
         with translated("create portal session"):
             item.save(condition=PortalSessionItem.session_id.does_not_exist())
@@ -86,15 +112,42 @@ class DynamoPortalSessionStore:
         except ConflictError:
             pass  # verified or locked meanwhile: either way no more PIN tries
 
-    def mark_verified(self, session_id: str, max_attempts: int, now: datetime) -> None:
-        with translated("verify portal session"):
-            PortalSessionItem(session_id).update(
-                actions=[_S.status.set(PortalSessionStatus.VERIFIED.value)],
-                condition=_S.session_id.exists()
-                & (_S.status == _ISSUED)
-                & (_S.attempts < max_attempts)
-                & (_S.expires_at > now),
-            )
+    def mark_verified(
+        self,
+        session_id: str,
+        max_attempts: int,
+        now: datetime,
+        *,
+        while_open: str | None = None,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
+        actions: list[Action] = [_S.status.set(PortalSessionStatus.VERIFIED.value)]
+        condition = (
+            _S.session_id.exists()
+            & (_S.status == _ISSUED)
+            & (_S.attempts < max_attempts)
+            & (_S.expires_at > now)
+        )
+        if while_open is None and note is None:
+            with translated("verify portal session"):
+                PortalSessionItem(session_id).update(actions=actions, condition=condition)
+            return
+        noted = False
+        # One TransactWriteItems: the session, the payment still open, the timeline's event.
+        with translated("verify portal session"), self._transaction() as write:
+            if while_open is not None:
+                write.condition_check(
+                    TransactionItem,
+                    while_open,
+                    condition=TransactionItem.status == TransactionStatus.OPEN.value,
+                )
+            write.update(PortalSessionItem(session_id), actions=actions, condition=condition)
+            if note is not None and activity is not None:
+                noted = note_along(write, note, activity)
+        if note is not None and activity is not None and not noted:
+            with suppress(StoreUnavailableError):  # the timeline is best effort
+                activity.append(note)
 
     def mark_paid(self, session_id: str) -> None:
         with translated("mark portal session paid"):

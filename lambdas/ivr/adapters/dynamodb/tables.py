@@ -177,6 +177,10 @@ class PortalSessionItem(Model):
     link_queued = BooleanAttribute(default=False)
     notice = UnicodeAttribute(null=True)  # "incomplete": the portal saw a submit missing fields
     declines = NumberAttribute(default=0)  # cards declined; another may be tried up to a bound
+    # What the page shows (amount, "First L."), so opening the link reads only the session.
+    amount_minor = NumberAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    customer_name = UnicodeAttribute(null=True)
 
 
 class DueCallbacksIndex(GlobalSecondaryIndex["CallbackItem"]):
