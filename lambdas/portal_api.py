@@ -226,6 +226,8 @@ def pay(session_id: str) -> Response[Any]:
         processor=wiring.payment_processor(),
         queue=wiring.message_queue(),
         messages=wiring.payment_messages(),
+        reads=wiring.joint_reads(),  # the payment and its customer in one round trip
+        activity=wiring.activity(),  # an approval is noted for the agent with its settle
     )
     result = {
         "status": outcome.status.value,
@@ -241,7 +243,6 @@ def pay(session_id: str) -> Response[Any]:
         return json_response(
             402, {**result, "error": "declined", "message": "The card was declined."}
         )
-    _note(session, f"portal: payment of {shown} approved, reference {outcome.reference}")
     return json_response(200, result)
 
 

@@ -25,7 +25,7 @@ from ivr.core.circuit import CircuitState
 from ivr.core.errors import ConflictError, NotFoundError
 from ivr.core.money import Money
 from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
-from ivr.payments.transactions import CardSummary, Transaction, TransactionStatus
+from ivr.payments.transactions import CardSummary, SettleAlong, Transaction, TransactionStatus
 
 
 class FakeCallerStore:
@@ -69,7 +69,10 @@ def _open_mark(transaction: Transaction) -> OpenTransaction:
 
 
 class FakeTransactionStore:
-    def __init__(self, callers: FakeCallerStore) -> None:
+    def __init__(
+        self, callers: FakeCallerStore, sessions: FakePortalSessionStore | None = None
+    ) -> None:
+        self.sessions = sessions
         self.callers = callers
         self.transactions: dict[str, Transaction] = {}
         self._lock = threading.Lock()
@@ -103,7 +106,11 @@ class FakeTransactionStore:
         card: CardSummary | None = None,
         *,
         current: Transaction | None = None,
+        along: SettleAlong | None = None,
     ) -> Transaction:
+        along = along or SettleAlong()
+        if along.paid_session is not None and self.sessions is None:
+            raise TypeError("this fake marks portal sessions paid only when given their store")
         with self._lock:
             current = self.transactions.get(payment_id)  # the fake reads nothing: it knows
             if status is TransactionStatus.OPEN or current is None:
@@ -120,7 +127,14 @@ class FakeTransactionStore:
                 self.callers.customers[customer.phone] = replace(
                     customer, open_transaction=None, balance=balance
                 )
-            return settled
+            if along.paid_session is not None and self.sessions is not None:
+                paid = self.sessions.sessions[along.paid_session]
+                self.sessions.sessions[along.paid_session] = replace(
+                    paid, status=PortalSessionStatus.PAID, notice=None
+                )
+        if along.note is not None and along.activity is not None:
+            along.activity.append(along.note)
+        return settled
 
     def resume(self, abandoned_id: str, transaction: Transaction) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ivr.activity import ActivityEvent, ActivityLog
 from ivr.callers import CallerStore, Customer
 from ivr.core.errors import ConflictError, IvrError, NotFoundError, RefusedError
 from ivr.core.hashing import keyed_hash, new_salt
@@ -41,6 +42,7 @@ from ivr.payments.portal_link import payment_reference
 from ivr.payments.transactions import (
     CardSummary,
     PaymentChannel,
+    SettleAlong,
     Transaction,
     TransactionStatus,
     TransactionStore,
@@ -518,9 +520,14 @@ def submit_portal_payment(
     processor: PaymentProcessor,
     queue: MessageQueue,
     messages: PaymentMessages,
+    reads: JointReads | None = None,
+    activity: ActivityLog | None = None,
 ) -> PaymentOutcome:
     """Charge the session's transaction once. A double submit reaches the processor with the
-    same idempotency key (one charge) and the conditional writes let one request settle."""
+    same idempotency key (one charge) and the conditional writes let one request settle.
+
+    With ``reads`` the payment and its customer come in one round trip; with ``activity`` an
+    approval settles, marks the session paid and tells the agent in one write."""
     if session.status is PortalSessionStatus.PAID:
         raise ReplayError("this payment link was used already")
     if session.status is not PortalSessionStatus.VERIFIED or now >= session.expires_at:
@@ -528,6 +535,15 @@ def submit_portal_payment(
     attempt = session.declines + 1
     if attempt > MAX_CARD_ATTEMPTS:
         raise ReplayError("this link tried all the cards it may")
+    read = None
+    if reads is not None:
+        customer, txn = reads.caller_and_payment(session.customer_phone, session.payment_id)
+        read = (txn, customer) if txn is not None else None
+
+    def approval(outcome: PaymentOutcome) -> SettleAlong:
+        note = ActivityEvent(session.contact_id, now, "portal", approved_note(outcome))
+        return SettleAlong(session.session_id, note, activity)
+
     return charge_transaction(
         session.payment_id,
         card_token,
@@ -538,11 +554,19 @@ def submit_portal_payment(
         processor=processor,
         queue=queue,
         messages=messages,
-        after_approval=lambda: _mark_paid(sessions, session.session_id),
+        after_approval=None if activity else lambda: _mark_paid(sessions, session.session_id),
         attempt=attempt,
         max_attempts=MAX_CARD_ATTEMPTS,
         after_retryable_decline=lambda: _count_decline(sessions, session),
+        read=read,
+        approval=approval if activity else None,
     )
+
+
+def approved_note(outcome: PaymentOutcome) -> str:
+    """The agent's timeline line for an approved portal payment."""
+    shown = f"{outcome.amount.spoken()} with the card ending {outcome.last4}"
+    return f"portal: payment of {shown} approved, reference {outcome.reference}"
 
 
 def _mark_paid(sessions: PortalSessionStore, session_id: str) -> None:
@@ -571,10 +595,12 @@ def charge_transaction(
     max_attempts: int = 1,
     after_retryable_decline: Callable[[], None] | None = None,
     read: tuple[Transaction, Customer | None] | None = None,
+    approval: Callable[[PaymentOutcome], SettleAlong] | None = None,
 ) -> PaymentOutcome:
     """Charge an open transaction with card ``attempt`` of ``max_attempts``: a decline before
     the last leaves it open for another card (``after_retryable_decline``), the last fails it.
-    ``read`` is the transaction and its customer as the step just read them: no second read."""
+    ``read`` is the transaction and its customer as the step just read them: no second read;
+    ``approval`` says what an approving settle writes with it."""
     txn = read[0] if read is not None else transactions.get(payment_id)
     if txn is None:
         raise SessionRefusedError("no such transaction")
@@ -596,7 +622,11 @@ def charge_transaction(
         return PaymentOutcome(
             result.status, payment_id, txn.amount, card.last4, reference, left, card.brand
         )
-    _settle(transactions, txn, TransactionStatus.COMPLETE, now, card)
+    approved = PaymentOutcome(
+        result.status, payment_id, txn.amount, card.last4, reference, brand=card.brand
+    )
+    along = approval(approved) if approval is not None else None
+    _settle(transactions, txn, TransactionStatus.COMPLETE, now, card, along)
     if after_approval is not None:
         after_approval()
     customer = read[1] if read is not None else None
@@ -614,9 +644,7 @@ def charge_transaction(
             timezone=customer.timezone,
         ):
             queue.enqueue(message)  # the sender sends each key once, however often it is queued
-    return PaymentOutcome(
-        result.status, payment_id, txn.amount, card.last4, reference, brand=card.brand
-    )
+    return approved
 
 
 def _settle(
@@ -625,10 +653,11 @@ def _settle(
     status: TransactionStatus,
     now: datetime,
     card: CardSummary,
+    along: SettleAlong | None = None,
 ) -> None:
     payment_id = txn.payment_id
     try:
-        transactions.settle(payment_id, status, now, card, current=txn)
+        transactions.settle(payment_id, status, now, card, current=txn, along=along)
     except ConflictError:
         current = transactions.get(payment_id)
         if current is None or current.status is not status:

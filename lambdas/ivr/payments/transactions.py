@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ivr.activity import ActivityEvent, ActivityLog
 from ivr.core.money import Money
 
 
@@ -50,6 +51,16 @@ class Transaction:
     card: CardSummary | None = None
 
 
+@dataclass(frozen=True)
+class SettleAlong:
+    """What a settle writes with it, in the same write where the store can: the portal session
+    that paid (-> paid) and the agent's timeline event."""
+
+    paid_session: str | None = None
+    note: ActivityEvent | None = None
+    activity: ActivityLog | None = None
+
+
 class TransactionStore(Protocol):
     def open(self, transaction: Transaction) -> None:
         """Store a new open transaction, marked on its customer; ConflictError if one is open."""
@@ -67,12 +78,14 @@ class TransactionStore(Protocol):
         card: CardSummary | None = None,
         *,
         current: Transaction | None = None,
+        along: SettleAlong | None = None,
     ) -> Transaction:
         """open -> complete/failed/abandoned, once; ConflictError if it is no longer open.
 
         Complete and failed clear the customer's mark; abandoned keeps it, so the next call is
         offered to pick the payment up. ``current`` is the transaction as the caller just read
-        it (it saves reading it again; the write's own conditions decide)."""
+        it (it saves reading it again; the write's own conditions decide); ``along`` is what
+        the settle writes with it (nothing when the settle raises)."""
 
     def resume(self, abandoned_id: str, transaction: Transaction) -> None:
         """Open ``transaction`` in place of the customer's abandoned one: the mark moves to it.

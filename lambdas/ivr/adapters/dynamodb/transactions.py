@@ -3,6 +3,7 @@ a completed payment lowers the customer's balance in that same TransactWriteItem
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import cast
@@ -12,16 +13,25 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.tables import (
     _REGION,
     CustomerItem,
     OpenTransactionAttribute,
+    PortalSessionItem,
     TransactionItem,
 )
-from ivr.core.errors import ConflictError
+from ivr.core.errors import ConflictError, StoreUnavailableError
 from ivr.core.money import Money
-from ivr.payments.transactions import CardSummary, PaymentChannel, Transaction, TransactionStatus
+from ivr.payments.portal import PortalSessionStatus
+from ivr.payments.transactions import (
+    CardSummary,
+    PaymentChannel,
+    SettleAlong,
+    Transaction,
+    TransactionStatus,
+)
 
 
 def transaction_from_item(item: TransactionItem) -> Transaction:
@@ -105,6 +115,7 @@ class DynamoTransactionStore:
         card: CardSummary | None = None,
         *,
         current: Transaction | None = None,
+        along: SettleAlong | None = None,
     ) -> Transaction:
         if status is TransactionStatus.OPEN:
             raise ConflictError("a transaction cannot be settled back to open")
@@ -133,6 +144,8 @@ class DynamoTransactionStore:
             # The balance drops with the settle itself, so caller lookup (one GetItem) never sees
             # a paid transaction next to the old balance. ADD, not SET: no read-modify-write.
             customer_actions.append(CustomerItem.balance_minor.add(-current.amount.minor))
+        along = along or SettleAlong()
+        noted = False
         with translated("settle transaction"), self._transaction() as write:
             # Both conditions are checked at write time: a duplicate or late update cannot move a
             # settled transaction again (nor lower the balance twice), whatever the read saw.
@@ -142,6 +155,22 @@ class DynamoTransactionStore:
                 actions=customer_actions,
                 condition=_open_mark_is(payment_id),
             )
+            if along.paid_session is not None:
+                # No status condition: the settle's own decides once; a page locked meanwhile
+                # must not leave a charged payment unsettled.
+                write.update(
+                    PortalSessionItem(along.paid_session),
+                    actions=[
+                        PortalSessionItem.status.set(PortalSessionStatus.PAID.value),
+                        PortalSessionItem.notice.remove(),
+                    ],
+                    condition=PortalSessionItem.session_id.exists(),
+                )
+            if along.note is not None and along.activity is not None:
+                noted = note_along(write, along.note, along.activity)
+        if along.note is not None and along.activity is not None and not noted:
+            with suppress(StoreUnavailableError):  # the timeline is best effort
+                along.activity.append(along.note)
         return replace(current, status=status, updated_at=at, card=card or current.card)
 
 
