@@ -28,6 +28,8 @@ TARGETS = [
     ("portal_payment_approved", "portal_api POST /sessions/{id}/verify", 2),
     # Above the target of 2: the session names the payment, so they cannot be read together.
     ("portal_payment_approved", "portal_api POST /sessions/{id}/payment", 3),
+    # Above the target of 2: the cancelled-SMS claim (the once path) is a write of its own.
+    ("callback_pending_is_offered_to_cancel", "cancel_callback", 3),
 ]
 
 

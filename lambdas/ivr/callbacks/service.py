@@ -359,8 +359,7 @@ class CallbackService:
         return current
 
     def cancel_for_caller(self, callback_id: str, phone: str) -> Callback:
-        self.callers_callback(callback_id, phone)
-        return self.cancel(callback_id)
+        return self.cancel(callback_id, current=self.callers_callback(callback_id, phone))
 
     def move_for_caller(
         self, callback_id: str, phone: str, proposal: Proposal, timezone: str | None = None
@@ -372,8 +371,11 @@ class CallbackService:
         self.callers_callback(callback_id, phone)
         return self.move_to_slot(callback_id, at)
 
-    def cancel(self, callback_id: str) -> Callback:
-        current = self.store.get(callback_id)
+    def cancel(self, callback_id: str, *, current: Callback | None = None) -> Callback:
+        """Cancel it and text the caller; ``current`` is the callback as just read (no second
+        read: the cancel's conditional write decides)."""
+        if current is None or current.callback_id != callback_id:
+            current = self.store.get(callback_id)
         if current is None:
             raise ConflictError("no such callback")
         if current.status is CallbackStatus.CANCELLED:

@@ -303,10 +303,8 @@ class DynamoCallbackStore:
 
         with translated("cancel callback"):
             self._write(build, mark=callback.marked)
-        cancelled = self.get(callback.callback_id)
-        if cancelled is None:
-            raise StoreUnavailableError("cancel callback: not readable after cancelling")
-        return cancelled
+        # What the conditional write made of the item (the claim version held): no read back.
+        return replace(callback, status=CallbackStatus.CANCELLED, due_at=None, marked=False)
 
     def _release_guard(self, write: TransactWrite, callback: Callback) -> None:
         write.delete(
