@@ -541,6 +541,14 @@ class FakeAuthStore:
     def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
         self._save(f"code#{code.contact_id}", code, expected_version)
 
+    def claim_for_contact(self, contact_id: str, claimed_phone: str) -> None:
+        key = f"contact#{contact_id}"
+        with self._lock:
+            current: ContactAuth = self.records.get(key) or ContactAuth(contact_id)
+            self.records[key] = replace(
+                current, claimed_phone=claimed_phone, version=current.version + 1
+            )
+
     def pass_keypad(
         self,
         contact_id: str,

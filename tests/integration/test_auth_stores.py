@@ -38,11 +38,10 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         )
         return
     request.getfixturevalue("aws")
+    from ivr.adapters.dynamodb.activity import DynamoActivityLog
     from ivr.adapters.dynamodb.auth import DynamoAuthStore
     from ivr.adapters.dynamodb.callers import DynamoCallerStore
     from ivr.adapters.dynamodb.circuit import DynamoCircuitStore
-
-    from ivr.adapters.dynamodb.activity import DynamoActivityLog
 
     yield Stores(DynamoAuthStore(), DynamoCircuitStore(), DynamoCallerStore(), DynamoActivityLog())
 
@@ -171,3 +170,15 @@ def test_the_one_write_pass_refuses_whatever_the_read_path_would_decide(stores: 
     assert _pass(stores, 1, "c1#2", "account#+13125550142")
     assert not _pass(stores, 1, "c1#2")  # passed already: Connect's retry reads instead
     assert _notes(stores) == ["authenticated by keypad"]
+
+
+def test_claiming_an_account_writes_without_reading_and_moves_the_version(stores: Stores) -> None:
+    stores.auth.save_contact(ContactAuth("c1", {"c1#1": T0}, version=1), expected_version=0)
+    stores.auth.claim_for_contact("c1", "+13125550142")
+    assert stores.auth.contact("c1") == ContactAuth(
+        "c1", {"c1#1": T0}, claimed_phone="+13125550142", version=2
+    )
+    with pytest.raises(ConflictError):  # a write that read version 1 lost to the claim
+        stores.auth.save_contact(ContactAuth("c1", version=2), expected_version=1)
+    stores.auth.claim_for_contact("c2", "")
+    assert stores.auth.contact("c2") == ContactAuth("c2", claimed_phone="", version=1)

@@ -24,6 +24,10 @@ TARGETS = [
     ("known_caller_checks_balance", "caller_lookup", 1),
     ("known_caller_checks_balance", "account_balance", 1),
     ("whisper_keypad_authenticated_asks_for_agent", "keypad_authentication check", 2),
+    ("auth_unknown_caller_identified_by_account", "keypad_authentication claim_account", 2),
+    # Above the target of 2: the account claimed is known only from the call's record, so
+    # the record and then the customer are read before the one-write pass.
+    ("auth_unknown_caller_identified_by_account", "keypad_authentication check_account", 3),
     ("phone_payment_approved", "phone_payment pay", 2),
     ("portal_payment_approved", "portal_api POST /sessions/{id}/verify", 2),
     # Above the target of 2: the session names the payment, so they cannot be read together.

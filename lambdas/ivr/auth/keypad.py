@@ -141,6 +141,10 @@ class AuthStore(Protocol):
 
     def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None: ...
 
+    def claim_for_contact(self, contact_id: str, claimed_phone: str) -> None:
+        """Remember the account the call claimed ("" = none), in one write with no read: the
+        version moves on, so a versioned save that read before still conflicts."""
+
     def pass_keypad(
         self,
         contact_id: str,
@@ -500,8 +504,7 @@ def contact_state(contact_id: str, *, store: AuthStore) -> ContactAuth:
 def claim_account(contact_id: str, customer: Customer | None, *, store: AuthStore) -> None:
     """Remember which account the caller typed (or that none matched), for the postal-code
     check that follows. The caller hears the same whether or not the account exists."""
-    claimed = customer.phone if customer else ""
-    _update_contact(store, contact_id, lambda c: replace(c, claimed_phone=claimed))
+    store.claim_for_contact(contact_id, customer.phone if customer else "")
 
 
 def claim_account_number(

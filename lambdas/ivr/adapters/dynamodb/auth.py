@@ -82,6 +82,16 @@ class DynamoAuthStore:
             self._connection = Connection(region=_REGION)
         return TransactWrite(connection=self._connection)
 
+    def claim_for_contact(self, contact_id: str, claimed_phone: str) -> None:
+        with translated("claim account for the call"):
+            _A(f"contact#{contact_id}").update(
+                actions=[
+                    _A.claimed_phone.set(claimed_phone),
+                    _A.version.add(1),
+                    _A.ttl.set(_now_plus(CONTACT_RECORD_LIFETIME)),
+                ]
+            )
+
     def pass_keypad(
         self,
         contact_id: str,
