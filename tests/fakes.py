@@ -541,6 +541,25 @@ class FakeAuthStore:
     def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
         self._save(f"code#{code.contact_id}", code, expected_version)
 
+    def confirm_code(
+        self,
+        confirmed: OneTimeCode,
+        expected_version: int,
+        *,
+        note: ActivityEvent,
+        activity: ActivityLog,
+    ) -> bool:
+        try:
+            self._save(f"code#{confirmed.contact_id}", confirmed, expected_version)
+        except ConflictError:
+            return False
+        key = f"contact#{confirmed.contact_id}"
+        with self._lock:
+            current: ContactAuth = self.records.get(key) or ContactAuth(confirmed.contact_id)
+            self.records[key] = replace(current, code_confirmed=True, version=current.version + 1)
+        activity.append(note)
+        return True
+
     def claim_for_contact(self, contact_id: str, claimed_phone: str) -> None:
         key = f"contact#{contact_id}"
         with self._lock:

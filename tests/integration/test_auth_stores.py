@@ -182,3 +182,29 @@ def test_claiming_an_account_writes_without_reading_and_moves_the_version(stores
         stores.auth.save_contact(ContactAuth("c1", version=2), expected_version=1)
     stores.auth.claim_for_contact("c2", "")
     assert stores.auth.contact("c2") == ContactAuth("c2", claimed_phone="", version=1)
+
+
+def test_a_confirmed_code_marks_the_call_and_tells_the_agent_in_one_write(stores: Stores) -> None:
+    code = OneTimeCode(
+        contact_id="c1",
+        phone="+13125550142",
+        salt="salt",
+        code_hash="hmac-of-code",
+        issued_at=T0,
+        expires_at=T0 + timedelta(minutes=10),
+        sent=True,
+        version=1,
+    )
+    stores.auth.save_one_time_code(code, expected_version=0)
+    stores.auth.save_contact(ContactAuth("c1", keypad_passed=True, version=1), expected_version=0)
+    confirmed = replace(code, status=CodeStatus.CONFIRMED, version=2)
+    note = ActivityEvent("c1", T0, "auth", "enrolment code confirmed")
+    stale = replace(confirmed, version=3)
+    assert not stores.auth.confirm_code(stale, 2, note=note, activity=stores.activity)
+    assert stores.auth.contact("c1") == ContactAuth("c1", keypad_passed=True, version=1)
+    assert stores.auth.confirm_code(confirmed, 1, note=note, activity=stores.activity)
+    assert stores.auth.one_time_code("c1") == confirmed
+    assert stores.auth.contact("c1") == ContactAuth(
+        "c1", keypad_passed=True, code_confirmed=True, version=2
+    )
+    assert _notes(stores) == ["enrolment code confirmed"]

@@ -141,6 +141,18 @@ class AuthStore(Protocol):
 
     def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None: ...
 
+    def confirm_code(
+        self,
+        confirmed: OneTimeCode,
+        expected_version: int,
+        *,
+        note: ActivityEvent,
+        activity: ActivityLog,
+    ) -> bool:
+        """Save the confirmed code (if its stored version is ``expected_version``), mark the
+        call's record code-confirmed and record ``note``, in one write where the store can.
+        False, with nothing written, when that write cannot be made: the caller writes apart."""
+
     def claim_for_contact(self, contact_id: str, claimed_phone: str) -> None:
         """Remember the account the call claimed ("" = none), in one write with no read: the
         version moves on, so a versioned save that read before still conflicts."""
@@ -639,9 +651,13 @@ def check_enrolment_code(
     digits = entered or ""
     if matches(services.pepper, code.salt, digits, code.code_hash) and digits:
         confirmed = replace(code, status=CodeStatus.CONFIRMED, version=code.version + 1)
-        services.store.save_one_time_code(confirmed, expected_version=code.version)
-        _update_contact(services.store, contact_id, lambda c: replace(c, code_confirmed=True))
-        record(services.activity, contact_id, now, "enrolment code confirmed")
+        note = ActivityEvent(contact_id, now, "auth", "enrolment code confirmed")
+        if not services.store.confirm_code(
+            confirmed, code.version, note=note, activity=services.activity
+        ):
+            services.store.save_one_time_code(confirmed, expected_version=code.version)
+            _update_contact(services.store, contact_id, lambda c: replace(c, code_confirmed=True))
+            record(services.activity, contact_id, now, note.text)
         return CodeVerdict(CodeResult.CONFIRMED)
     tries = code.wrong_tries | {attempt}
     status = CodeStatus.LOCKED if len(tries) >= CODE_ATTEMPTS else CodeStatus.ISSUED

@@ -82,6 +82,37 @@ class DynamoAuthStore:
             self._connection = Connection(region=_REGION)
         return TransactWrite(connection=self._connection)
 
+    def confirm_code(
+        self,
+        confirmed: OneTimeCode,
+        expected_version: int,
+        *,
+        note: ActivityEvent,
+        activity: ActivityLog,
+    ) -> bool:
+        # The code, the call's record and the timeline in one TransactWriteItems.
+        try:
+            with translated("confirm one-time code"), self._transaction() as write:
+                write.save(
+                    _code_item(confirmed),
+                    condition=_versioned(OneTimeCodeItem, expected_version),
+                )
+                write.update(
+                    _A(f"contact#{confirmed.contact_id}"),
+                    actions=[
+                        _A.code_confirmed.set(True),
+                        _A.version.add(1),
+                        _A.ttl.set(_now_plus(CONTACT_RECORD_LIFETIME)),
+                    ],
+                )
+                noted = note_along(write, note, activity)
+        except (ConflictError, StoreUnavailableError):
+            return False
+        if not noted:
+            with suppress(StoreUnavailableError):  # the timeline never fails the check
+                activity.append(note)
+        return True
+
     def claim_for_contact(self, contact_id: str, claimed_phone: str) -> None:
         with translated("claim account for the call"):
             _A(f"contact#{contact_id}").update(
@@ -192,22 +223,25 @@ class DynamoAuthStore:
         )
 
     def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
-        item = OneTimeCodeItem(
-            f"code#{code.contact_id}",
-            version=code.version,
-            phone=code.phone,
-            salt=code.salt,
-            code_hash=code.code_hash,
-            issued_at=code.issued_at,
-            expires_at=code.expires_at,
-            status=code.status.value,
-            sent=code.sent,
-            sends=code.sends,
-            wrong_tries=set(code.wrong_tries) or None,
-            ttl=code.expires_at + CODE_RECORD_LIFETIME,
-        )
         with translated("save one-time code"):
-            item.save(condition=_versioned(OneTimeCodeItem, expected_version))
+            _code_item(code).save(condition=_versioned(OneTimeCodeItem, expected_version))
+
+
+def _code_item(code: OneTimeCode) -> OneTimeCodeItem:
+    return OneTimeCodeItem(
+        f"code#{code.contact_id}",
+        version=code.version,
+        phone=code.phone,
+        salt=code.salt,
+        code_hash=code.code_hash,
+        issued_at=code.issued_at,
+        expires_at=code.expires_at,
+        status=code.status.value,
+        sent=code.sent,
+        sends=code.sends,
+        wrong_tries=set(code.wrong_tries) or None,
+        ttl=code.expires_at + CODE_RECORD_LIFETIME,
+    )
 
 
 def _now_plus(delta: timedelta) -> datetime:
