@@ -538,8 +538,20 @@ class FakeAuthStore:
         record: OneTimeCode | None = self.records.get(f"code#{contact_id}")
         return record
 
-    def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
+    def contact_and_code(self, contact_id: str) -> tuple[ContactAuth | None, OneTimeCode | None]:
+        return self.contact(contact_id), self.one_time_code(contact_id)
+
+    def save_one_time_code(
+        self,
+        code: OneTimeCode,
+        expected_version: int,
+        *,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
         self._save(f"code#{code.contact_id}", code, expected_version)
+        if note is not None and activity is not None:
+            activity.append(note)
 
     def confirm_code(
         self,

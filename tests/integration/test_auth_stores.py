@@ -208,3 +208,31 @@ def test_a_confirmed_code_marks_the_call_and_tells_the_agent_in_one_write(stores
         "c1", keypad_passed=True, code_confirmed=True, version=2
     )
     assert _notes(stores) == ["enrolment code confirmed"]
+
+
+def test_the_call_and_its_code_read_together_and_a_save_carries_its_note(stores: Stores) -> None:
+    assert stores.auth.contact_and_code("c1") == (None, None)
+    code = OneTimeCode(
+        contact_id="c1",
+        phone="+13125550142",
+        salt="salt",
+        code_hash="hmac-of-code",
+        issued_at=T0,
+        expires_at=T0 + timedelta(minutes=10),
+        version=1,
+    )
+    stores.auth.save_one_time_code(code, expected_version=0)
+    note = ActivityEvent("c1", T0, "auth", "enrolment code sent by SMS")
+    sent = replace(code, sent=True, version=2)
+    with pytest.raises(ConflictError):
+        stores.auth.save_one_time_code(
+            sent, expected_version=0, note=note, activity=stores.activity
+        )
+    assert _notes(stores) == []
+    stores.auth.save_one_time_code(sent, expected_version=1, note=note, activity=stores.activity)
+    stores.auth.save_contact(ContactAuth("c1", keypad_passed=True, version=1), expected_version=0)
+    assert stores.auth.contact_and_code("c1") == (
+        ContactAuth("c1", keypad_passed=True, version=1),
+        sent,
+    )
+    assert _notes(stores) == ["enrolment code sent by SMS"]

@@ -30,6 +30,9 @@ TARGETS = [
     ("auth_unknown_caller_identified_by_account", "keypad_authentication check_account", 3),
     ("phone_payment_approved", "phone_payment pay", 2),
     ("auth_enrolment_first_time_caller", "enrolment_code check", 2),
+    # Above the target of 2: the customer, the code issued before the SMS (so a retry does not
+    # text another), the SMS's once-claim, then the code marked sent with its timeline event.
+    ("auth_enrolment_first_time_caller", "enrolment_code send", 5),
     ("portal_payment_approved", "portal_api POST /sessions/{id}/verify", 2),
     # Above the target of 2: the session names the payment, so they cannot be read together.
     ("portal_payment_approved", "portal_api POST /sessions/{id}/payment", 3),

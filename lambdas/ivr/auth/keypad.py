@@ -139,7 +139,19 @@ class AuthStore(Protocol):
 
     def one_time_code(self, contact_id: str) -> OneTimeCode | None: ...
 
-    def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None: ...
+    def contact_and_code(self, contact_id: str) -> tuple[ContactAuth | None, OneTimeCode | None]:
+        """The call's record and its code, in one read where the store can."""
+
+    def save_one_time_code(
+        self,
+        code: OneTimeCode,
+        expected_version: int,
+        *,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
+        """As the other saves; ``note`` goes to ``activity`` with it (in the same write where the
+        store can; a failing timeline never costs the code's own write)."""
 
     def confirm_code(
         self,
@@ -582,9 +594,9 @@ def send_enrolment_code(
     on the provider: a code issued moments ago is not issued again, and the SMS goes through the
     step's idempotent sender (one message per contact and send).
     """
-    if not contact_state(contact_id, store=services.store).keypad_passed:
+    contact, existing = services.store.contact_and_code(contact_id)
+    if contact is None or not contact.keypad_passed:
         return CodeVerdict(CodeResult.NOT_ALLOWED)
-    existing = services.store.one_time_code(contact_id)
     if existing is not None and existing.status is CodeStatus.CONFIRMED:
         return CodeVerdict(CodeResult.CONFIRMED)
     if existing is not None and now - existing.issued_at < RESEND_AFTER:
@@ -619,9 +631,11 @@ def send_enrolment_code(
         )
     )
     services.store.save_one_time_code(
-        replace(issued, sent=True, version=issued.version + 1), expected_version=issued.version
+        replace(issued, sent=True, version=issued.version + 1),
+        expected_version=issued.version,
+        note=ActivityEvent(contact_id, now, "auth", "enrolment code sent by SMS"),
+        activity=services.activity,
     )
-    record(services.activity, contact_id, now, "enrolment code sent by SMS")
     return CodeVerdict(CodeResult.SENT, CODE_ATTEMPTS)
 
 
@@ -662,9 +676,13 @@ def check_enrolment_code(
     tries = code.wrong_tries | {attempt}
     status = CodeStatus.LOCKED if len(tries) >= CODE_ATTEMPTS else CodeStatus.ISSUED
     wrong = replace(code, wrong_tries=tries, status=status, version=code.version + 1)
-    services.store.save_one_time_code(wrong, expected_version=code.version)
-    record(
-        services.activity, contact_id, now, f"enrolment code: wrong {len(tries)}/{CODE_ATTEMPTS}"
+    services.store.save_one_time_code(
+        wrong,
+        expected_version=code.version,
+        note=ActivityEvent(
+            contact_id, now, "auth", f"enrolment code: wrong {len(tries)}/{CODE_ATTEMPTS}"
+        ),
+        activity=services.activity,
     )
     if status is CodeStatus.LOCKED:
         return CodeVerdict(CodeResult.LOCKED)

@@ -12,11 +12,12 @@ from pynamodb.connection import Connection
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from ivr.activity import ActivityEvent, ActivityLog
 from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
+from ivr.adapters.dynamodb.reads import found
 from ivr.adapters.dynamodb.tables import _REGION, AuthStateItem, OneTimeCodeItem
 from ivr.auth.keypad import (
     CONTACT_RECORD_LIFETIME,
@@ -77,10 +78,13 @@ class DynamoAuthStore:
     def __init__(self) -> None:
         self._connection: Connection | None = None
 
-    def _transaction(self) -> TransactWrite:
+    def _connect(self) -> Connection:
         if self._connection is None:
             self._connection = Connection(region=_REGION)
-        return TransactWrite(connection=self._connection)
+        return self._connection
+
+    def _transaction(self) -> TransactWrite:
+        return TransactWrite(connection=self._connect())
 
     def confirm_code(
         self,
@@ -182,14 +186,7 @@ class DynamoAuthStore:
         item = _get(AuthStateItem, f"contact#{contact_id}")
         if not isinstance(item, AuthStateItem):
             return None
-        return ContactAuth(
-            contact_id,
-            _times(item),
-            keypad_passed=bool(item.keypad_passed),
-            code_confirmed=bool(item.code_confirmed),
-            claimed_phone=item.claimed_phone,
-            version=int(item.version),
-        )
+        return _contact_from_item(contact_id, item)
 
     def save_contact(self, state: ContactAuth, expected_version: int) -> None:
         item = AuthStateItem(
@@ -208,23 +205,72 @@ class DynamoAuthStore:
         item = _get(OneTimeCodeItem, f"code#{contact_id}")
         if not isinstance(item, OneTimeCodeItem):
             return None
-        return OneTimeCode(
-            contact_id=contact_id,
-            phone=item.phone,
-            salt=item.salt,
-            code_hash=item.code_hash,
-            issued_at=item.issued_at,
-            expires_at=item.expires_at,
-            status=CodeStatus(item.status),
-            sent=bool(item.sent),
-            sends=int(item.sends),
-            wrong_tries=frozenset(item.wrong_tries or ()),
-            version=int(item.version),
+        return _code_from_item(contact_id, item)
+
+    def contact_and_code(self, contact_id: str) -> tuple[ContactAuth | None, OneTimeCode | None]:
+        # One TransactGetItems (serializable, so as consistent as the GetItems it replaces).
+        with translated("read contact and code"), TransactGet(connection=self._connect()) as read:
+            contact = read.get(AuthStateItem, f"contact#{contact_id}")
+            code = read.get(OneTimeCodeItem, f"code#{contact_id}")
+        contact_item, code_item = found(contact), found(code)
+        return (
+            _contact_from_item(contact_id, contact_item) if contact_item else None,
+            _code_from_item(contact_id, code_item) if code_item else None,
         )
 
-    def save_one_time_code(self, code: OneTimeCode, expected_version: int) -> None:
+    def save_one_time_code(
+        self,
+        code: OneTimeCode,
+        expected_version: int,
+        *,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
+        condition = _versioned(OneTimeCodeItem, expected_version)
+        if note is not None and activity is not None:
+            try:
+                with translated("save one-time code"), self._transaction() as write:
+                    write.save(_code_item(code), condition=condition)
+                    noted = note_along(write, note, activity)
+            except StoreUnavailableError:
+                noted = False  # the timeline must not cost the code: written alone below
+            else:
+                if not noted:
+                    with suppress(StoreUnavailableError):
+                        activity.append(note)
+                return
         with translated("save one-time code"):
-            _code_item(code).save(condition=_versioned(OneTimeCodeItem, expected_version))
+            _code_item(code).save(condition=condition)
+        if note is not None and activity is not None:
+            with suppress(StoreUnavailableError):
+                activity.append(note)
+
+
+def _contact_from_item(contact_id: str, item: AuthStateItem) -> ContactAuth:
+    return ContactAuth(
+        contact_id,
+        _times(item),
+        keypad_passed=bool(item.keypad_passed),
+        code_confirmed=bool(item.code_confirmed),
+        claimed_phone=item.claimed_phone,
+        version=int(item.version),
+    )
+
+
+def _code_from_item(contact_id: str, item: OneTimeCodeItem) -> OneTimeCode:
+    return OneTimeCode(
+        contact_id=contact_id,
+        phone=item.phone,
+        salt=item.salt,
+        code_hash=item.code_hash,
+        issued_at=item.issued_at,
+        expires_at=item.expires_at,
+        status=CodeStatus(item.status),
+        sent=bool(item.sent),
+        sends=int(item.sends),
+        wrong_tries=frozenset(item.wrong_tries or ()),
+        version=int(item.version),
+    )
 
 
 def _code_item(code: OneTimeCode) -> OneTimeCodeItem:
