@@ -77,15 +77,31 @@ class FakeTransactionStore:
         self.transactions: dict[str, Transaction] = {}
         self._lock = threading.Lock()
 
-    def open(self, transaction: Transaction) -> None:
+    def _taken(self, session: PortalSession) -> bool:
+        return self.sessions is not None and session.session_id in self.sessions.sessions
+
+    def _create_session(self, session: PortalSession | None) -> None:
+        if session is None:
+            return
+        if self.sessions is None:
+            raise TypeError("this fake creates portal sessions only when given their store")
+        self.sessions.create(session)
+
+    def open(self, transaction: Transaction, *, session: PortalSession | None = None) -> None:
         with self._lock:
             customer = self.callers.customers.get(transaction.customer_phone)
             if (
                 transaction.payment_id in self.transactions
                 or customer is None
                 or customer.open_transaction is not None
+                or (
+                    session is not None
+                    and self.sessions is not None
+                    and session.session_id in self.sessions.sessions
+                )
             ):
                 raise ConflictError("cannot open transaction")
+            self._create_session(session)
             self.transactions[transaction.payment_id] = transaction
             self.callers.customers[customer.phone] = replace(
                 customer, open_transaction=_open_mark(transaction)
@@ -136,7 +152,9 @@ class FakeTransactionStore:
             along.activity.append(along.note)
         return settled
 
-    def resume(self, abandoned_id: str, transaction: Transaction) -> None:
+    def resume(
+        self, abandoned_id: str, transaction: Transaction, *, session: PortalSession | None = None
+    ) -> None:
         with self._lock:
             old = self.transactions.get(abandoned_id)
             customer = self.callers.customers.get(transaction.customer_phone)
@@ -150,6 +168,7 @@ class FakeTransactionStore:
                 or mark.payment_id != abandoned_id
             ):
                 raise ConflictError("cannot resume")
+            self._create_session(session)
             self.transactions[transaction.payment_id] = transaction
             self.callers.customers[customer.phone] = replace(
                 customer, open_transaction=_open_mark(transaction)

@@ -29,6 +29,9 @@ TARGETS = [
     # the record and then the customer are read before the one-write pass.
     ("auth_unknown_caller_identified_by_account", "keypad_authentication check_account", 3),
     ("phone_payment_approved", "phone_payment pay", 2),
+    # Above the target of 2: the customer, the step's claim, the payment with its session,
+    # and the link marked queued once the SMS is on the queue (what a retry relies on).
+    ("portal_payment_approved", "portal_session portal", 4),
     ("auth_enrolment_first_time_caller", "enrolment_code check", 2),
     # Above the target of 2: the customer, the code issued before the SMS (so a retry does not
     # text another), the SMS's once-claim, then the code marked sent with its timeline event.

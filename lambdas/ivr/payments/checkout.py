@@ -254,14 +254,18 @@ def plan_payment(
     return PaymentPlan(fresh, is_new=True, replaces=mark.payment_id)
 
 
-def open_planned(plan: PaymentPlan, *, transactions: TransactionStore) -> None:
-    """Store a planned new transaction; ConflictError when another invocation got there first."""
+def open_planned(
+    plan: PaymentPlan, *, transactions: TransactionStore, session: PortalSession | None = None
+) -> bool:
+    """Store a planned new transaction (with ``session``, in the same write); ConflictError
+    when another invocation got there first. True when ``session`` was stored with it."""
     if not plan.is_new:
-        return
+        return False
     if plan.replaces is None:
-        transactions.open(plan.transaction)
+        transactions.open(plan.transaction, session=session)
     else:
-        transactions.resume(plan.replaces, plan.transaction)
+        transactions.resume(plan.replaces, plan.transaction, session=session)
+    return session is not None
 
 
 def take_up_payment(
@@ -393,8 +397,9 @@ def start_portal_payment(
     if winner != issued.session.session_id:
         return _repeat_start(winner, pepper=pepper, sessions=sessions, amount=amount)
     try:
-        open_planned(plan, transactions=transactions)
-        sessions.create(issued.session)
+        # The payment and the session that pays it in one write when the payment is new.
+        if not open_planned(plan, transactions=transactions, session=issued.session):
+            sessions.create(issued.session)
     except IvrError:
         claims.release(key, issued.session.session_id)
         raise

@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ivr.activity import ActivityEvent, ActivityLog
 from ivr.core.money import Money
+
+if TYPE_CHECKING:
+    from ivr.payments.portal import PortalSession
 
 
 class TransactionStatus(StrEnum):
@@ -62,8 +65,9 @@ class SettleAlong:
 
 
 class TransactionStore(Protocol):
-    def open(self, transaction: Transaction) -> None:
-        """Store a new open transaction, marked on its customer; ConflictError if one is open."""
+    def open(self, transaction: Transaction, *, session: PortalSession | None = None) -> None:
+        """Store a new open transaction, marked on its customer; ConflictError if one is open.
+        With ``session``, the portal session that pays it is created in the same write."""
 
     def get(self, payment_id: str) -> Transaction | None: ...
 
@@ -87,6 +91,9 @@ class TransactionStore(Protocol):
         it (it saves reading it again; the write's own conditions decide); ``along`` is what
         the settle writes with it (nothing when the settle raises)."""
 
-    def resume(self, abandoned_id: str, transaction: Transaction) -> None:
+    def resume(
+        self, abandoned_id: str, transaction: Transaction, *, session: PortalSession | None = None
+    ) -> None:
         """Open ``transaction`` in place of the customer's abandoned one: the mark moves to it.
-        ConflictError unless ``abandoned_id`` is abandoned and still the customer's mark."""
+        ConflictError unless ``abandoned_id`` is abandoned and still the customer's mark.
+        With ``session``, as ``open``."""

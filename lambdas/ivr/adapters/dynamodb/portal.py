@@ -48,6 +48,28 @@ def session_from_item(item: PortalSessionItem) -> PortalSession:
     )
 
 
+def session_item(session: PortalSession) -> PortalSessionItem:
+    """A new session's item (created alone, or with the payment it pays)."""
+    return PortalSessionItem(
+        session.session_id,
+        token_hash=session.token_hash,
+        pin_hash=session.pin_hash,
+        pin_salt=session.pin_salt,
+        customer_phone=session.customer_phone,
+        payment_id=session.payment_id,
+        contact_id=session.contact_id,
+        status=session.status.value,
+        attempts=session.attempts,
+        expires_at=session.expires_at,
+        ttl=session.expires_at,
+        link_queued=session.link_queued,
+        declines=session.declines,
+        amount_minor=session.amount.minor if session.amount else None,
+        currency=session.amount.currency if session.amount else None,
+        customer_name=session.customer_name or None,
+    )
+
+
 class DynamoPortalSessionStore:
     def __init__(self) -> None:
         self._connection: Connection | None = None
@@ -58,26 +80,8 @@ class DynamoPortalSessionStore:
         return TransactWrite(connection=self._connection)
 
     def create(self, session: PortalSession) -> None:
-        item = PortalSessionItem(
-            session.session_id,
-            token_hash=session.token_hash,
-            pin_hash=session.pin_hash,
-            pin_salt=session.pin_salt,
-            customer_phone=session.customer_phone,
-            payment_id=session.payment_id,
-            contact_id=session.contact_id,
-            status=session.status.value,
-            attempts=session.attempts,
-            expires_at=session.expires_at,
-            ttl=session.expires_at,
-            link_queued=session.link_queued,
-            declines=session.declines,
-            amount_minor=session.amount.minor if session.amount else None,
-            currency=session.amount.currency if session.amount else None,
-            customer_name=session.customer_name or None,
-        )
         with translated("create portal session"):
-            item.save(condition=PortalSessionItem.session_id.does_not_exist())
+            session_item(session).save(condition=PortalSessionItem.session_id.does_not_exist())
 
     def get(self, session_id: str) -> PortalSession | None:
         with translated("get portal session"):

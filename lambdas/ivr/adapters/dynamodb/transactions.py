@@ -15,6 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
+from ivr.adapters.dynamodb.portal import session_item
 from ivr.adapters.dynamodb.tables import (
     _REGION,
     CustomerItem,
@@ -24,7 +25,7 @@ from ivr.adapters.dynamodb.tables import (
 )
 from ivr.core.errors import ConflictError, StoreUnavailableError
 from ivr.core.money import Money
-from ivr.payments.portal import PortalSessionStatus
+from ivr.payments.portal import PortalSession, PortalSessionStatus
 from ivr.payments.transactions import (
     CardSummary,
     PaymentChannel,
@@ -65,10 +66,11 @@ class DynamoTransactionStore:
             self._connection = Connection(region=_REGION)
         return TransactWrite(connection=self._connection)
 
-    def open(self, transaction: Transaction) -> None:
+    def open(self, transaction: Transaction, *, session: PortalSession | None = None) -> None:
         item, mark = _new_item(transaction)
         customer = CustomerItem(transaction.customer_phone)
         with translated("open transaction"), self._transaction() as write:
+            _create_session(write, session)
             write.save(item, condition=TransactionItem.payment_id.does_not_exist())
             write.update(
                 customer,
@@ -77,10 +79,13 @@ class DynamoTransactionStore:
                 & CustomerItem.open_transaction.does_not_exist(),
             )
 
-    def resume(self, abandoned_id: str, transaction: Transaction) -> None:
+    def resume(
+        self, abandoned_id: str, transaction: Transaction, *, session: PortalSession | None = None
+    ) -> None:
         item, mark = _new_item(transaction)
         customer = CustomerItem(transaction.customer_phone)
         with translated("resume transaction"), self._transaction() as write:
+            _create_session(write, session)
             # All three hold at write time or nothing is written: the old payment is abandoned,
             # the new id is unused, and the customer's mark still names the old payment.
             write.condition_check(
@@ -172,6 +177,12 @@ class DynamoTransactionStore:
             with suppress(StoreUnavailableError):  # the timeline is best effort
                 along.activity.append(along.note)
         return replace(current, status=status, updated_at=at, card=card or current.card)
+
+
+def _create_session(write: TransactWrite, session: PortalSession | None) -> None:
+    """The portal session that pays the payment, created in the payment's own write."""
+    if session is not None:
+        write.save(session_item(session), condition=PortalSessionItem.session_id.does_not_exist())
 
 
 def _new_item(transaction: Transaction) -> tuple[TransactionItem, OpenTransactionAttribute]:
