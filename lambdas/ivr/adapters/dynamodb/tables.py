@@ -14,6 +14,8 @@ Transactions (hash key ``payment_id``)
   * a customer's payments, newest first — GSI ``by_customer`` (customer_phone, created_at).
 PortalSessions (hash key ``session_id``, a UUID)
   * the session behind a link — GetItem; ``expires_at`` is checked in code, ``ttl`` only cleans up.
+    It keeps what the page shows (amount, "First L."), so a right PIN reads only the session,
+    and a new payment's session is created in the payment's own TransactWriteItems.
 Callbacks (hash key ``callback_id``)
   * a callback by id — GetItem.
   * due callbacks: GSI ``by_due`` (due_shard, due_at) queried with ``due_at <= now``. ``due_shard``
@@ -27,7 +29,8 @@ Callbacks (hash key ``callback_id``)
     "slot#<queue>#<UTC start>") changed in the same transactions, conditional on the capacity;
     a BatchGetItem reads the slots around a proposed time.
 Activity (hash key ``contact_id``, range key ``seq``: ISO time + counter)
-  * a contact's events in order — Query on the partition.
+  * a contact's events in order — Query on the partition. A step's event is a Put in the step's
+    own TransactWriteItems where it has one (``note_along``): one round trip, not two.
 IdempotencyTable (hash key ``id``; Powertools idempotency records and step claims)
   * has this message / this contact step been done? — conditional PutItem, GetItem on retry.
 Authentication (hash key ``pk``; versioned items, every write conditional on the version)
