@@ -51,11 +51,20 @@ class FakeCallerStore:
             customer, open_transaction=mark, pending_callback=held
         )
 
-    def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
+    def set_voice_enrolment(
+        self,
+        phone: str,
+        status: VoiceEnrolment,
+        *,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
         customer = self.customers.get(phone)
         if customer is None:
             raise NotFoundError("no such customer")
         self.customers[phone] = replace(customer, voice_enrolment=status)
+        if note is not None and activity is not None:
+            activity.append(note)
 
 
 def _open_mark(transaction: Transaction) -> OpenTransaction:

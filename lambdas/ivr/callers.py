@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ivr.activity import ActivityEvent, ActivityLog
 from ivr.core.errors import InvalidPhoneNumberError, NotFoundError
 from ivr.core.money import Money
 from ivr.core.phone import is_withheld, normalise_e164
@@ -75,9 +76,17 @@ class CallerStore(Protocol):
         """Create or replace the customer record (the open transaction and the pending
         callback mark are left to their stores)."""
 
-    def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
+    def set_voice_enrolment(
+        self,
+        phone: str,
+        status: VoiceEnrolment,
+        *,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
         """Record the customer's voice enrolment alone (no other field is rewritten);
-        NotFoundError when there is no such customer."""
+        NotFoundError when there is no such customer. ``note`` goes to ``activity`` with it
+        (in the same write where the store can; a failing timeline never costs the record)."""
 
 
 class LookupStatus(StrEnum):

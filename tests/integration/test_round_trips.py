@@ -33,6 +33,8 @@ TARGETS = [
     # and the link marked queued once the SMS is on the queue (what a retry relies on).
     ("portal_payment_approved", "portal_session portal", 4),
     ("auth_enrolment_first_time_caller", "enrolment_code check", 2),
+    # Above the target of 2: the customer and the call's record are read apart.
+    ("auth_enrolment_first_time_caller", "voice_authentication enrol", 3),
     # Above the target of 2: the customer, the code issued before the SMS (so a retry does not
     # text another), the SMS's once-claim, then the code marked sent with its timeline event.
     ("auth_enrolment_first_time_caller", "enrolment_code send", 5),
@@ -108,7 +110,7 @@ def _recording(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> None:
 
 @pytest.fixture(scope="module")
 def steps() -> Iterator[dict[str, dict[str, list[str]]]]:
-    """Per scenario, each step's requests (its first invocation: a poll's later ones match)."""
+    """Per scenario, each step's requests (of its costliest invocation on the scripted path)."""
     from simulator.scenario import run_file
 
     seen: dict[str, dict[str, list[str]]] = {}
@@ -119,8 +121,9 @@ def steps() -> Iterator[dict[str, dict[str, list[str]]]]:
             result = run_file(SCENARIOS / f"{name}.yaml")
             assert result.passed, result.failures
             found: dict[str, list[str]] = {}
-            for call in recorder.invocations:
-                found.setdefault(call.label, call.requests)
+            for call in recorder.invocations:  # the step's costliest invocation (polls repeat)
+                if len(call.requests) >= len(found.get(call.label, [])):
+                    found[call.label] = call.requests
             seen[name] = found
     yield seen
 

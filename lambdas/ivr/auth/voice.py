@@ -236,9 +236,13 @@ def enrol_voice(
         text = f"voice: enrolment needs more speech ({seconds:.0f} of {required:.0f} s)"
         record(services.activity, sample.contact_id, now, text)
         return EnrolmentAnswer(EnrolmentStep.NEEDS_MORE_SPEECH, seconds)
-    services.callers.set_voice_enrolment(customer.phone, VoiceEnrolment.ENROLLED)
-    record(
-        services.activity, sample.contact_id, now, f"voice: enrolled ({seconds:.0f} s of speech)"
+    services.callers.set_voice_enrolment(
+        customer.phone,
+        VoiceEnrolment.ENROLLED,
+        note=ActivityEvent(
+            sample.contact_id, now, "auth", f"voice: enrolled ({seconds:.0f} s of speech)"
+        ),
+        activity=services.activity,
     )
     return EnrolmentAnswer(EnrolmentStep.ENROLLED, seconds)
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from pynamodb.expressions.update import Action
+from contextlib import suppress
 
+from pynamodb.connection import Connection
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from ivr.activity import ActivityEvent, ActivityLog
+from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
-from ivr.adapters.dynamodb.tables import CustomerItem
+from ivr.adapters.dynamodb.tables import _REGION, CustomerItem
 from ivr.callers import (
     Customer,
     KnowledgeHashes,
@@ -13,7 +19,7 @@ from ivr.callers import (
     PendingCallbackMark,
     VoiceEnrolment,
 )
-from ivr.core.errors import ConflictError, NotFoundError
+from ivr.core.errors import ConflictError, NotFoundError, StoreUnavailableError
 from ivr.core.money import Money
 
 
@@ -55,6 +61,14 @@ def customer_from_item(item: CustomerItem) -> Customer:
 
 
 class DynamoCallerStore:
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+
+    def _transaction(self) -> TransactWrite:
+        if self._connection is None:
+            self._connection = Connection(region=_REGION)
+        return TransactWrite(connection=self._connection)
+
     def find_by_phone(self, phone: str) -> Customer | None:
         # One GetItem: the open transaction and pending callback travel on the customer item.
         with translated("find customer"):
@@ -96,12 +110,34 @@ class DynamoCallerStore:
             # their stores.
             CustomerItem(customer.phone).update(actions=actions)
 
-    def set_voice_enrolment(self, phone: str, status: VoiceEnrolment) -> None:
+    def set_voice_enrolment(
+        self,
+        phone: str,
+        status: VoiceEnrolment,
+        *,
+        note: ActivityEvent | None = None,
+        activity: ActivityLog | None = None,
+    ) -> None:
+        actions: list[Action] = [CustomerItem.voice_enrolment.set(status.value)]
+        exists = CustomerItem.phone.exists()
         try:
+            if note is not None and activity is not None:
+                try:
+                    # The record and the timeline's event in one TransactWriteItems.
+                    with translated("set voice enrolment"), self._transaction() as write:
+                        write.update(CustomerItem(phone), actions=actions, condition=exists)
+                        noted = note_along(write, note, activity)
+                except StoreUnavailableError:
+                    pass  # the timeline must not cost the record: written alone below
+                else:
+                    if not noted:
+                        with suppress(StoreUnavailableError):
+                            activity.append(note)
+                    return
             with translated("set voice enrolment"):
-                CustomerItem(phone).update(
-                    actions=[CustomerItem.voice_enrolment.set(status.value)],
-                    condition=CustomerItem.phone.exists(),
-                )
+                CustomerItem(phone).update(actions=actions, condition=exists)
         except ConflictError as missing:
             raise NotFoundError("no such customer") from missing
+        if note is not None and activity is not None:
+            with suppress(StoreUnavailableError):
+                activity.append(note)
