@@ -1,0 +1,218 @@
+"""Fault injection at the wire: a botocore ``before-send`` hook that answers chosen AWS operations
+with an error response, or with the timeout a hung endpoint gives, before moto sees the request.
+
+The hook sits in botocore's built-in handlers ahead of moto's own, so every client created while
+a test runs - PynamoDB's, ``wiring.aws_client``'s, the dialer's - meets it; the clients' own
+timeouts, retry modes and backoff run for real. A hang is not slept through: the hook raises the
+``ReadTimeoutError`` the client's own ``read_timeout`` would end in (``ConnectTimeoutError`` after
+``connect_timeout`` for an endpoint that accepts nothing) and adds that many seconds to
+``Faults.hung_seconds``, so a test measures wall time plus the time the hangs would have cost.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from botocore.handlers import BUILTIN_HANDLERS
+
+from simulator.context import lambda_context
+from tests.conftest import load_event
+
+#: What Connect waits for a Lambda block, retries included (admin guide, InvokeLambdaFunction).
+CONNECT_BUDGET_SECONDS = 8.0
+
+ANA_PHONE = "+13125550142"
+ANA = {
+    "phone": ANA_PHONE,
+    "name": "Ana Souza",
+    "email": "ana@example.com",
+    "balance": "120.50",
+    "timezone": "America/Chicago",
+    "national_id_last4": "4321",
+    "postal_code": "60601",
+}
+
+
+class _Body:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+@dataclass
+class Fault:
+    """One injected behaviour for operations matching ``service``.``operation`` (globs)."""
+
+    service: str
+    operation: str
+    code: str = ""  # an AWS error code to answer with
+    status: int = 400
+    hang: bool = False  # the endpoint never answers: the client's read timeout ends each try
+    unreachable: bool = False  # nothing accepts the connection: the connect timeout ends it
+    answer: dict[str, Any] | None = None  # a success body (a provider moto does not have)
+    times: int | None = None  # fire only this many times, then let requests through
+    fired: int = 0
+
+    def matches(self, service: str, operation: str) -> bool:
+        return fnmatch.fnmatch(service, self.service) and fnmatch.fnmatch(operation, self.operation)
+
+
+@dataclass
+class Faults:
+    """The faults a test injects, and every request the hook saw (``calls``)."""
+
+    active: list[Fault] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    hung_seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, service: str, operation: str = "*", **how: Any) -> Fault:
+        fault = Fault(service, operation, **how)
+        with self._lock:
+            self.active.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self.active.clear()
+
+    def count(self, service: str, operation: str = "*") -> int:
+        return sum(1 for s, o in self.calls if Fault(service, operation).matches(s, o))
+
+    def before_send(self, request: Any, event_name: str = "", **_: Any) -> AWSResponse | None:
+        _, service, operation = (event_name.split(".") + ["", "", ""])[:3]
+        with self._lock:
+            self.calls.append((service, operation))
+            fault = next((f for f in self.active if f.matches(service, operation)), None)
+            if fault is None:
+                return None
+            if fault.times is not None and fault.fired >= fault.times:
+                return None
+            fault.fired += 1
+            config = getattr(_CLIENT, "config", None)
+            if fault.hang:
+                self.hung_seconds += float(getattr(config, "read_timeout", 60))
+            elif fault.unreachable:
+                self.hung_seconds += float(getattr(config, "connect_timeout", 60))
+        if fault.hang:
+            raise ReadTimeoutError(endpoint_url=request.url)
+        if fault.unreachable:
+            raise ConnectTimeoutError(endpoint_url=request.url)
+        if fault.answer is not None:
+            return _response(request.url, 200, fault.answer)
+        body = {"__type": fault.code, "message": f"injected {fault.code}"}
+        headers = {"x-amzn-ErrorType": fault.code, "x-amzn-query-error": f"{fault.code};Sender"}
+        return _response(request.url, fault.status, body, headers)
+
+
+def _response(
+    url: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> AWSResponse:
+    head = {"Content-Type": "application/x-amz-json-1.0", **(headers or {})}
+    return AWSResponse(url, status, head, _Body(json.dumps(body).encode()))
+
+
+#: The config of the client whose request this thread is sending (set by ``before-call``).
+_CLIENT = threading.local()
+
+
+def _note_client(context: dict[str, Any] | None = None, **_: Any) -> None:
+    _CLIENT.config = (context or {}).get("client_config")
+
+
+class _Hook:
+    """The one hook botocore knows; it serves whichever ``Faults`` the running test installed."""
+
+    current: Faults | None = None
+
+    def __call__(self, request: Any, event_name: str = "", **kwargs: Any) -> Any:
+        faults = self.current
+        return faults.before_send(request, event_name, **kwargs) if faults else None
+
+
+_HOOK = _Hook()
+if not any(entry[1] is _HOOK for entry in BUILTIN_HANDLERS):
+    # First, so it answers before moto's stubber (appended when moto is imported).
+    BUILTIN_HANDLERS.insert(0, ("before-send", _HOOK))
+    BUILTIN_HANDLERS.insert(0, ("before-call", _note_client))
+
+
+def _forget_pynamodb_clients() -> None:
+    """PynamoDB keeps one connection per model class, made before the hook may have been in
+    place; dropping them makes the next request build a client that has it."""
+    from pynamodb.models import Model
+
+    pending: list[type[Any]] = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        model._connection = None
+        pending.extend(model.__subclasses__())
+
+
+@pytest.fixture
+def faults(aws: None) -> Iterator[Faults]:
+    """moto's AWS with the template's resources and Ana on record; add faults as the test needs."""
+    from simulator.seed import load_given
+
+    _forget_pynamodb_clients()
+    load_given({"customers": [ANA]})
+    plan = Faults()
+    _HOOK.current = plan
+    try:
+        yield plan
+    finally:
+        _HOOK.current = None
+        _forget_pynamodb_clients()
+
+
+@dataclass(frozen=True)
+class Timed:
+    answer: Any
+    seconds: float  # wall time plus the hangs the injected faults stood for
+
+
+def timed(faults: Faults, call: Callable[[], Any]) -> Timed:
+    before = faults.hung_seconds
+    started = time.perf_counter()
+    answer = call()
+    wall = time.perf_counter() - started
+    return Timed(answer, wall + faults.hung_seconds - before)
+
+
+def connect_event(
+    attributes: dict[str, str] | None = None,
+    contact_id: str = "5b684483-2f39-4f37-a08c-0c1d2e3f4a5b",
+    **parameters: str,
+) -> dict[str, Any]:
+    """A ContactFlowEvent from Ana's number with the block's parameters and the attributes."""
+    event: dict[str, Any] = copy.deepcopy(load_event("connect/caller_lookup.json"))
+    data = event["Details"]["ContactData"]
+    data["ContactId"] = data["InitialContactId"] = contact_id
+    data["CustomerEndpoint"]["Address"] = ANA_PHONE
+    data["Attributes"] = {"callerNumber": ANA_PHONE, **(attributes or {})}
+    event["Details"]["Parameters"] = parameters
+    return event
+
+
+def invoke(module: str, event: Any) -> Any:
+    handler = __import__(module).lambda_handler
+    return handler(copy.deepcopy(event), lambda_context(module))
+
+
+def assert_connect_answer(answer: Any) -> None:
+    """What Connect accepts: a flat map of strings under 32 KB."""
+    assert isinstance(answer, dict)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in answer.items()), answer
+    assert len(json.dumps(answer).encode()) < 32 * 1024
