@@ -17,6 +17,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,12 +163,28 @@ def _forget_pynamodb_clients() -> None:
 
 
 @pytest.fixture
-def faults(aws: None) -> Iterator[Faults]:
-    """moto's AWS with the template's resources and Ana on record; add faults as the test needs."""
+def fault_aws(aws: None) -> None:
+    """moto's AWS with the template's resources and Ana on record (a module whose faults change
+    nothing stored may share one: ``shared_aws``)."""
     from simulator.seed import load_given
 
-    _forget_pynamodb_clients()
     load_given({"customers": [ANA]})
+
+
+@contextmanager
+def shared_aws() -> Iterator[None]:
+    from simulator.local_aws import in_memory_aws
+    from simulator.seed import load_given
+
+    with in_memory_aws():
+        load_given({"customers": [ANA]})
+        yield
+
+
+@pytest.fixture
+def faults(fault_aws: None) -> Iterator[Faults]:
+    """The test's faults, injected into every AWS request until it ends."""
+    _forget_pynamodb_clients()
     plan = Faults()
     _HOOK.current = plan
     try:

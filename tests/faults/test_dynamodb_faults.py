@@ -3,7 +3,7 @@ Connect's 8 s with a map the flow branches on (``status: error``, ``errorCode``)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,8 +14,16 @@ from tests.faults.conftest import (
     assert_connect_answer,
     connect_event,
     invoke,
+    shared_aws,
     timed,
 )
+
+
+@pytest.fixture(scope="module")
+def fault_aws() -> Iterator[None]:
+    """One AWS for the module: a failing table changes nothing stored."""
+    with shared_aws():
+        yield
 
 
 def _encrypted(digits: str) -> str:
@@ -47,7 +55,9 @@ STEPS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "callback offer": ("callback_offer", lambda: connect_event(queue="BasicQueue")),
     "schedule callback": (
         "schedule_callback",
-        lambda: connect_event(mode="scheduled", queue="BasicQueue", date="2026-12-02", time="15:00"),
+        lambda: connect_event(
+            mode="scheduled", queue="BasicQueue", date="2026-12-02", time="15:00"
+        ),
     ),
     "cancel callback": ("cancel_callback", lambda: connect_event(callbackId="cb-1")),
     "agent whisper": ("agent_whisper", lambda: connect_event({"intent": "CheckBalance"})),
@@ -62,6 +72,7 @@ THROTTLES = (
 
 
 def _assert_fallback(answer: Any, seconds: float) -> None:
+    print(f"answer {seconds:.2f} s {answer}")  # shown with -s: the figures in the README
     assert seconds < CONNECT_BUDGET_SECONDS, f"answered after {seconds:.1f} s"
     assert_connect_answer(answer)
     # The flows branch on status == error; a step that falls back on its own (voice: "Error",
@@ -103,4 +114,3 @@ def test_a_throttle_that_clears_on_the_retry_is_not_noticed(faults: Faults) -> N
     faults.add("dynamodb", "GetItem", code="ProvisionedThroughputExceededException", times=1)
     answer = invoke("caller_lookup", connect_event())
     assert answer["status"] == "ok" and answer["firstName"] == "Ana"
-
