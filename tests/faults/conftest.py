@@ -63,7 +63,7 @@ class Fault:
     hang: bool = False  # the endpoint never answers: the client's read timeout ends each try
     unreachable: bool = False  # nothing accepts the connection: the connect timeout ends it
     answer: dict[str, Any] | None = None  # a success body (a provider moto does not have)
-    times: int | None = None  # fire only this many times, then let requests through
+    times: int | None = None  # fire only this many times, then the next matching fault (or none)
     fired: int = 0
 
     def matches(self, service: str, operation: str) -> bool:
@@ -96,10 +96,15 @@ class Faults:
         _, service, operation = (event_name.split(".") + ["", "", ""])[:3]
         with self._lock:
             self.calls.append((service, operation))
-            fault = next((f for f in self.active if f.matches(service, operation)), None)
+            fault = next(
+                (
+                    f
+                    for f in self.active
+                    if f.matches(service, operation) and (f.times is None or f.fired < f.times)
+                ),
+                None,
+            )
             if fault is None:
-                return None
-            if fault.times is not None and fault.fired >= fault.times:
                 return None
             fault.fired += 1
             config = getattr(_CLIENT, "config", None)
@@ -233,3 +238,23 @@ def assert_connect_answer(answer: Any) -> None:
     assert isinstance(answer, dict)
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in answer.items()), answer
     assert len(json.dumps(answer).encode()) < 32 * 1024
+
+
+@pytest.fixture
+def aws_notifier(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The deployed senders (End User Messaging SMS, SES v2) instead of the local outbox."""
+    from ivr import wiring
+    from ivr.core import settings
+
+    monkeypatch.setenv("NOTIFIER", "aws")
+    settings.settings.cache_clear()
+    wiring.notifier.cache_clear()
+    yield
+    settings.settings.cache_clear()
+    wiring.notifier.cache_clear()
+
+
+def provider_up(faults: Faults) -> None:
+    """The SMS and e-mail providers (not in moto) accept every message from now on."""
+    faults.add("pinpoint-sms-voice-v2", "SendTextMessage", answer={"MessageId": "sms-id"})
+    faults.add("sesv2", "SendEmail", answer={"MessageId": "email-id"})
