@@ -52,7 +52,12 @@ def queues(faults: Faults) -> Queues:
 
 
 def sms(key: str) -> str:
-    body = {"channel": "sms", "to": ANA_PHONE, "text": "Your payment was received", "idempotencyKey": key}
+    body = {
+        "channel": "sms",
+        "to": ANA_PHONE,
+        "text": "Your payment was received",
+        "idempotencyKey": key,
+    }
     return json.dumps(body)
 
 
@@ -103,7 +108,12 @@ def deliver(queues: Queues, url: str | None = None) -> dict[str, Any] | None:
 @pytest.mark.parametrize(
     ("body", "service", "operation", "code"),
     [
-        (sms("confirmation-sms#p-1"), "pinpoint-sms-voice-v2", "SendTextMessage", "ServiceQuotaExceededException"),
+        (
+            sms("confirmation-sms#p-1"),
+            "pinpoint-sms-voice-v2",
+            "SendTextMessage",
+            "ServiceQuotaExceededException",
+        ),
         (email("confirmation-email#p-1"), "sesv2", "SendEmail", "SendingPausedException"),
     ],
     ids=["sms", "email"],
