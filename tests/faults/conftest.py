@@ -12,6 +12,7 @@ timeouts, retry modes and backoff run for real. A hang is not slept through: the
 from __future__ import annotations
 
 import copy
+import io
 import fnmatch
 import json
 import threading
@@ -258,3 +259,15 @@ def provider_up(faults: Faults) -> None:
     """The SMS and e-mail providers (not in moto) accept every message from now on."""
     faults.add("pinpoint-sms-voice-v2", "SendTextMessage", answer={"MessageId": "sms-id"})
     faults.add("sesv2", "SendEmail", answer={"MessageId": "email-id"})
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """What our Logger writes (its own handler and formatter, pointed at a buffer)."""
+    from ivr.core.observability import logger
+
+    handler: Any = logger.registered_handler
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)

@@ -3,6 +3,7 @@ inside 8 s, a charge is made once whatever Connect retries, and a confirmation i
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -128,7 +129,7 @@ def test_a_charge_whose_answer_timed_out_is_made_once_when_the_step_runs_again(
 
 
 def test_a_sending_queue_down_after_the_charge_still_tells_the_caller_it_is_paid(
-    faults: Faults, paying: TimingOutProcessor, capsys: pytest.CaptureFixture[str]
+    faults: Faults, paying: TimingOutProcessor, log_lines: io.StringIO
 ) -> None:
     from ivr import wiring
 
@@ -142,5 +143,5 @@ def test_a_sending_queue_down_after_the_charge_still_tells_the_caller_it_is_paid
     assert wiring.transactions().get(payment_id).status.value == "complete"
     assert len(wiring.sandbox_processor().charges) == 1
     # Not lost in silence: the error log names the payment whose confirmations are owed.
-    logged = [line for line in capsys.readouterr().out.splitlines() if payment_id in line]
+    logged = [line for line in log_lines.getvalue().splitlines() if payment_id in line]
     assert any("payment confirmations not queued" in line for line in logged)
