@@ -12,8 +12,8 @@ timeouts, retry modes and backoff run for real. A hang is not slept through: the
 from __future__ import annotations
 
 import copy
-import io
 import fnmatch
+import io
 import json
 import threading
 import time
