@@ -65,10 +65,15 @@ class Fault:
     unreachable: bool = False  # nothing accepts the connection: the connect timeout ends it
     answer: dict[str, Any] | None = None  # a success body (a provider moto does not have)
     times: int | None = None  # fire only this many times, then the next matching fault (or none)
+    body_contains: str = ""  # only requests whose body has this text (a table's name)
     fired: int = 0
 
-    def matches(self, service: str, operation: str) -> bool:
-        return fnmatch.fnmatch(service, self.service) and fnmatch.fnmatch(operation, self.operation)
+    def matches(self, service: str, operation: str, body: bytes = b"") -> bool:
+        return (
+            fnmatch.fnmatch(service, self.service)
+            and fnmatch.fnmatch(operation, self.operation)
+            and self.body_contains.encode() in body
+        )
 
 
 @dataclass
@@ -95,13 +100,15 @@ class Faults:
 
     def before_send(self, request: Any, event_name: str = "", **_: Any) -> AWSResponse | None:
         _, service, operation = (event_name.split(".") + ["", "", ""])[:3]
+        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
         with self._lock:
             self.calls.append((service, operation))
             fault = next(
                 (
                     f
                     for f in self.active
-                    if f.matches(service, operation) and (f.times is None or f.fired < f.times)
+                    if f.matches(service, operation, body)
+                    and (f.times is None or f.fired < f.times)
                 ),
                 None,
             )
