@@ -68,7 +68,7 @@ def test_a_hung_provider_answers_error_inside_the_budget(
         # The breaker lets calls through when its own store fails; it must not add its waits.
         faults.add("dynamodb", body_contains='"CircuitBreakersTable"', hang=True)
     result = timed(faults, lambda: invoke("voice_authentication", connect_event(action="verify")))
-    print(f"answer {result.seconds:.2f} s {result.answer} {faults.hung_seconds} {faults.calls}")
+    print(f"answer {result.seconds:.2f} s {result.answer}")
     assert result.seconds < CONNECT_BUDGET_SECONDS, f"answered after {result.seconds:.1f} s"
     assert_connect_answer(result.answer)
     assert result.answer["status"] == "ok" and result.answer["result"] == "Error", result.answer
@@ -98,5 +98,5 @@ def test_a_call_whose_voice_provider_hangs_is_verified_on_the_keypad(
     finally:
         monkeypatch.undo()
     assert result.passed, "\n".join([*result.failures, result.record.transcript])
-    voice = [i for i in result.record.invocations if "VoiceAuthentication" in i.function]
-    assert voice and all(i.ms < CONNECT_BUDGET_SECONDS * 1000 for i in voice)
+    voice = [i for i in result.record.invocations if "VoiceAuthentication" in str(i["function"])]
+    assert voice and all(int(i["ms"]) < CONNECT_BUDGET_SECONDS * 1000 for i in voice)
