@@ -7,6 +7,7 @@ timeouts, retry modes and backoff run for real. A hang is not slept through: the
 ``ReadTimeoutError`` the client's own ``read_timeout`` would end in (``ConnectTimeoutError`` after
 ``connect_timeout`` for an endpoint that accepts nothing) and adds that many seconds to
 ``Faults.hung_seconds``, so a test measures wall time plus the time the hangs would have cost.
+A request a fault answers never reaches moto: a throttled or timed-out write changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.handlers import BUILTIN_HANDLERS
+from moto.core.models import botocore_stubber
 
 from simulator.context import lambda_context
 from tests.conftest import load_event
@@ -124,6 +126,7 @@ class Faults:
             raise ReadTimeoutError(endpoint_url=request.url)
         if fault.unreachable:
             raise ConnectTimeoutError(endpoint_url=request.url)
+        _CLIENT.answered = True  # so moto does not also carry the request out
         if fault.answer is not None:
             return _response(request.url, 200, fault.answer)
         body = {"__type": fault.code, "message": f"injected {fault.code}"}
@@ -156,9 +159,22 @@ class _Hook:
         return faults.before_send(request, event_name, **kwargs) if faults else None
 
 
+def _moto_unless_answered(event_name: str, request: Any, **kwargs: Any) -> Any:
+    """moto's stubber, skipped for a request a fault answered: botocore calls every before-send
+    handler and keeps the first answer, and a throttled request must change nothing."""
+    if getattr(_CLIENT, "answered", False):
+        _CLIENT.answered = False
+        return None
+    return botocore_stubber(event_name=event_name, request=request, **kwargs)
+
+
 _HOOK = _Hook()
 if not any(entry[1] is _HOOK for entry in BUILTIN_HANDLERS):
-    # First, so it answers before moto's stubber (appended when moto is imported).
+    # First, so it answers before moto's stubber (appended when moto is imported), which only
+    # serves the requests no fault answered.
+    for index, entry in enumerate(BUILTIN_HANDLERS):
+        if entry[1] is botocore_stubber:
+            BUILTIN_HANDLERS[index] = ("before-send", _moto_unless_answered)
     BUILTIN_HANDLERS.insert(0, ("before-send", _HOOK))
     BUILTIN_HANDLERS.insert(0, ("before-call", _note_client))
 

@@ -145,3 +145,21 @@ def test_a_sending_queue_down_after_the_charge_still_tells_the_caller_it_is_paid
     # Not lost in silence: the error log names the payment whose confirmations are owed.
     logged = [line for line in log_lines.getvalue().splitlines() if payment_id in line]
     assert any("payment confirmations not queued" in line for line in logged)
+
+
+def test_a_link_the_queue_refused_is_sent_once_when_the_step_runs_again(
+    faults: Faults, paying: TimingOutProcessor
+) -> None:
+    contact = f"contact-{uuid.uuid4()}"
+    event = connect_event({"paymentAmount": "20.00"}, contact_id=contact, step="portal")
+    faults.add("sqs", "SendMessage", code="ThrottlingException", times=3)  # all three tries
+    refused = timed(faults, lambda: invoke("portal_session", event))
+    assert refused.seconds < CONNECT_BUDGET_SECONDS
+    assert refused.answer == {"status": "error", "errorCode": "NotificationFailed"}, faults.calls
+    assert _queued_keys() == []
+
+    again = invoke("portal_session", event)  # the flow's "try again", or Connect's retry
+    assert again["status"] == "ok", again
+    assert _queued_keys() == [f"portal-link#{again['portalSessionId']}"]
+    assert invoke("portal_session", event)["portalSessionId"] == again["portalSessionId"]
+    assert _queued_keys() == []  # a retry after the link went out sends no second one
