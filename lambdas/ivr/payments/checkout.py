@@ -365,11 +365,18 @@ def start_portal_payment(
         claims.release(key, issued.session.session_id)
         raise
     link = link_for(portal_base_url, issued.session.session_id, issued.link_token)
-    queue.enqueue(
-        messages.portal_link_sms(
-            session_id=issued.session.session_id, phone=customer.phone, link=link, amount=amount
+    try:
+        queue.enqueue(
+            messages.portal_link_sms(
+                session_id=issued.session.session_id, phone=customer.phone, link=link, amount=amount
+            )
         )
-    )
+    except IvrError:
+        # The link never went out: give the step up, so running it again (the flow's retry,
+        # Connect's) sends a new link instead of answering StepInProgress for the whole call.
+        # The transaction stays open for it; the unsent session expires unused.
+        claims.release(key, issued.session.session_id)
+        raise
     sessions.mark_link_queued(issued.session.session_id)
     return PortalStart(issued.session.session_id, payment_id, amount, issued.pin)
 
