@@ -68,6 +68,9 @@ class Fault:
     answer: dict[str, Any] | None = None  # a success body (a provider moto does not have)
     times: int | None = None  # fire only this many times, then the next matching fault (or none)
     body_contains: str = ""  # only requests whose body has this text (a table's name)
+    #: Only requests made by threads so named: "lambda-invocation" is a handler the local
+    #: contact center invokes (not its own reads of the tables when the call is over).
+    thread: str = "*"
     fired: int = 0
 
     def matches(self, service: str, operation: str, body: bytes = b"") -> bool:
@@ -75,6 +78,7 @@ class Fault:
             fnmatch.fnmatch(service, self.service)
             and fnmatch.fnmatch(operation, self.operation)
             and self.body_contains.encode() in body
+            and fnmatch.fnmatch(threading.current_thread().name, self.thread)
         )
 
 
@@ -210,17 +214,23 @@ def shared_aws() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def faults(fault_aws: None) -> Iterator[Faults]:
-    """The test's faults, injected into every AWS request until it ends."""
+@contextmanager
+def injected(plan: Faults) -> Iterator[Faults]:
+    """``plan``'s faults in every AWS request made inside the block."""
     _forget_pynamodb_clients()
-    plan = Faults()
     _HOOK.current = plan
     try:
         yield plan
     finally:
         _HOOK.current = None
         _forget_pynamodb_clients()
+
+
+@pytest.fixture
+def faults(fault_aws: None) -> Iterator[Faults]:
+    """The test's faults, injected into every AWS request until it ends."""
+    with injected(Faults()) as plan:
+        yield plan
 
 
 @dataclass(frozen=True)
