@@ -105,15 +105,15 @@ class Faults:
         return sum(1 for s, o in self.calls if Fault(service, operation).matches(s, o))
 
     def before_send(self, request: Any, event_name: str = "", **_: Any) -> AWSResponse | None:
-        _, service, operation = (event_name.split(".") + ["", "", ""])[:3]
-        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+        service, operation = (event_name.split(".") + ["", "", ""])[1:3]
+        sent = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
         with self._lock:
             self.calls.append((service, operation))
             fault = next(
                 (
                     f
                     for f in self.active
-                    if f.matches(service, operation, body)
+                    if f.matches(service, operation, sent)
                     and (f.times is None or f.fired < f.times)
                 ),
                 None,
@@ -133,9 +133,9 @@ class Faults:
         _CLIENT.answered = True  # so moto does not also carry the request out
         if fault.answer is not None:
             return _response(request.url, 200, fault.answer)
-        body = {"__type": fault.code, "message": f"injected {fault.code}"}
+        error = {"__type": fault.code, "message": f"injected {fault.code}"}
         headers = {"x-amzn-ErrorType": fault.code, "x-amzn-query-error": f"{fault.code};Sender"}
-        return _response(request.url, fault.status, body, headers)
+        return _response(request.url, fault.status, error, headers)
 
 
 def _response(

@@ -58,7 +58,9 @@ def run_with_faults(
 
 
 def _passed(result: Any) -> None:
-    assert result.passed, "\n".join([*result.failures, "--- transcript ---", result.record.transcript])
+    assert result.passed, "\n".join(
+        [*result.failures, "--- transcript ---", result.record.transcript]
+    )
 
 
 def test_a_call_while_the_customer_table_is_throttled_hears_the_fallback_and_reaches_an_agent(
@@ -100,3 +102,17 @@ def test_a_callback_booked_while_the_sms_provider_is_throttled_is_still_booked(
     _passed(result)
     assert plan.count("pinpoint-sms-voice-v2", "SendTextMessage") == 3  # the client's 3 tries
     assert all(f.fired == 0 for f in plan.active if f.answer is not None)
+
+
+def test_a_portal_link_the_sending_queue_refuses_gets_one_apology_and_an_agent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = yaml.safe_load((SCENARIOS / "conversation_portal_start_fails.yaml").read_text())
+    del scenario["call"]["faults"], scenario["expect"]["errors"], scenario["expect"]["transaction"]
+    plan = Faults()
+
+    def refuse(plan: Faults) -> None:
+        plan.add("sqs", "SendMessage", code="ThrottlingException", thread=LAMBDA)
+
+    _passed(run_with_faults(scenario, plan, monkeypatch, after_seed=refuse))
+    assert plan.count("sqs", "SendMessage") == 3  # the client's 3 tries, then the error branch

@@ -73,8 +73,8 @@ class _Deadlines:
     (tests/faults/test_dynamodb_faults.py)."""
 
     region = _REGION
-    connect_timeout_seconds = 1
-    read_timeout_seconds = 1
+    connect_timeout_seconds: float = 1
+    read_timeout_seconds: float = 1
     max_retry_attempts = 2
 
 
