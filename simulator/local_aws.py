@@ -146,6 +146,8 @@ def reset_caches() -> None:
         wiring.auth_store,
         wiring.circuit_store,
         wiring.aws_client,
+        wiring.secrets_provider,
+        wiring.parameters_provider,
         wiring.message_queue,
         wiring.idempotency_store,
         wiring.step_claims,
