@@ -114,3 +114,22 @@ def test_a_throttle_that_clears_on_the_retry_is_not_noticed(faults: Faults) -> N
     faults.add("dynamodb", "GetItem", code="ProvisionedThroughputExceededException", times=1)
     answer = invoke("caller_lookup", connect_event())
     assert answer["status"] == "ok" and answer["firstName"] == "Ana"
+
+
+LEX_DIALOG_ACTIONS = {"Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"}
+
+
+@pytest.mark.parametrize(
+    "sample",
+    ["fulfil_check_balance.json", "dialog_make_payment.json", "fulfil_request_callback.json"],
+)
+def test_the_lex_code_hook_answers_a_dialog_action_with_every_aws_call_hung(
+    faults: Faults, sample: str
+) -> None:
+    from tests.conftest import load_event
+
+    faults.add("*", hang=True)  # the code hook reads no table; nothing it needs may hang it
+    result = timed(faults, lambda: invoke("lex_fulfil", load_event(f"lex/{sample}")))
+    assert result.seconds < CONNECT_BUDGET_SECONDS
+    action = result.answer["sessionState"]["dialogAction"]
+    assert action["type"] in LEX_DIALOG_ACTIONS, action
