@@ -29,11 +29,14 @@ from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.handlers import BUILTIN_HANDLERS
 from moto.core.models import botocore_stubber
 
+from deploy.template import template
 from simulator.context import lambda_context
 from tests.conftest import load_event
 
-#: What Connect waits for a Lambda block, retries included (admin guide, InvokeLambdaFunction).
-CONNECT_BUDGET_SECONDS = 8.0
+#: What a Connect-invoked step has: Connect waits 8 s for a Lambda block, retries included
+#: (admin guide, InvokeLambdaFunction), and the template's Lambda timeout (Globals, 6 s) stops
+#: the function sooner - a step that runs into it is an error Connect retries, side effects too.
+CONNECT_BUDGET_SECONDS = min(8.0, float(template()["Globals"]["Function"]["Timeout"]))
 
 ANA_PHONE = "+13125550142"
 ANA = {
