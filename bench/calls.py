@@ -5,7 +5,7 @@ The batch figure counts from the moment the workers are up (the one-off set-up t
 is printed apart); the ratio is batch over single-call. The CPU a call costs in a worker is
 printed too: on a machine shared with other work it is the figure that load distorts least.
 ``BENCH_CALLS`` (default 200), ``BENCH_JOBS`` (default 2) and ``BENCH_SINGLE_CALLS`` (default
-10) change the sizes.
+10) change the sizes; ``BENCH_RECORD=0`` leaves test-output/bench.json alone.
 
 stdout holds the figure lines only (``calls: ...``); whatever the calls print (the handlers'
 logs) goes to stderr. The figures also go to test-output/bench.json (section ``calls``).
@@ -108,7 +108,8 @@ def main(out: TextIO) -> None:
     figures = Figures(single, rate, setup, total, cpu, BATCH_CALLS, JOBS, os.getloadavg()[0])
     for line in figure_lines(figures):
         print(line, file=out, flush=True)
-    record("calls", asdict(figures))
+    if os.environ.get("BENCH_RECORD", "1") != "0":
+        record("calls", asdict(figures))
 
 
 if __name__ == "__main__":
