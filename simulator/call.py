@@ -39,7 +39,7 @@ def flow_library(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
 
 
 @cache
-def _library_as_of(directory: Path, stamp: tuple[float, ...]) -> FlowLibrary:
+def _library_as_of(directory: Path, stamp: tuple[tuple[str, float], ...]) -> FlowLibrary:
     return flow_library(directory)
 
 
