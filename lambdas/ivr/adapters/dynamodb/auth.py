@@ -18,7 +18,7 @@ from ivr.activity import ActivityEvent, ActivityLog
 from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.reads import found
-from ivr.adapters.dynamodb.tables import _REGION, AuthStateItem, OneTimeCodeItem
+from ivr.adapters.dynamodb.tables import AuthStateItem, OneTimeCodeItem, transaction_connection
 from ivr.auth.keypad import (
     CONTACT_RECORD_LIFETIME,
     WINDOW,
@@ -80,7 +80,7 @@ class DynamoAuthStore:
 
     def _connect(self) -> Connection:
         if self._connection is None:
-            self._connection = Connection(region=_REGION)
+            self._connection = transaction_connection()
         return self._connection
 
     def _transaction(self) -> TransactWrite:

@@ -18,12 +18,12 @@ from pynamodb.transactions import TransactWrite
 
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.tables import (
-    _REGION,
     CallbackGuardItem,
     CallbackItem,
     CallbackSlotItem,
     CustomerItem,
     PendingCallbackAttribute,
+    transaction_connection,
 )
 from ivr.agent.errors import InvalidCursorError
 from ivr.callbacks.service import (
@@ -109,7 +109,7 @@ class DynamoCallbackStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = Connection(region=_REGION)
+            self._connection = transaction_connection()
         return TransactWrite(connection=self._connection)
 
     def _write(self, build: Callable[[TransactWrite, bool], None], *, mark: bool) -> None:

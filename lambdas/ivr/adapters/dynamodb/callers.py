@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 from ivr.activity import ActivityEvent, ActivityLog
 from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
-from ivr.adapters.dynamodb.tables import _REGION, CustomerItem
+from ivr.adapters.dynamodb.tables import CustomerItem, transaction_connection
 from ivr.callers import (
     Customer,
     KnowledgeHashes,
@@ -66,7 +66,7 @@ class DynamoCallerStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = Connection(region=_REGION)
+            self._connection = transaction_connection()
         return TransactWrite(connection=self._connection)
 
     def find_by_phone(self, phone: str) -> Customer | None:

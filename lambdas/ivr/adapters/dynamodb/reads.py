@@ -17,7 +17,12 @@ from pynamodb.transactions import TransactGet
 from ivr.adapters.dynamodb.callers import customer_from_item
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.portal import session_from_item
-from ivr.adapters.dynamodb.tables import _REGION, CustomerItem, PortalSessionItem, TransactionItem
+from ivr.adapters.dynamodb.tables import (
+    CustomerItem,
+    PortalSessionItem,
+    TransactionItem,
+    transaction_connection,
+)
 from ivr.adapters.dynamodb.transactions import transaction_from_item
 from ivr.callers import Customer
 from ivr.payments.portal import PortalSession
@@ -40,7 +45,7 @@ class DynamoJointReads:
 
     def _read(self) -> TransactGet:
         if self._connection is None:
-            self._connection = Connection(region=_REGION)
+            self._connection = transaction_connection()
         return TransactGet(connection=self._connection)
 
     def session_and_payment(

@@ -57,6 +57,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -79,6 +80,18 @@ class _Deadlines:
     connect_timeout_seconds: float = 1
     read_timeout_seconds: float = 1
     max_retry_attempts = 2
+
+
+def transaction_connection() -> Connection:
+    """A connection for TransactWriteItems and TransactGetItems (PynamoDB's transactions take
+    one, not a model's Meta) with the same deadlines as every table's. Each store keeps its
+    own, so the caches the local stack resets take it with them."""
+    return Connection(
+        region=_Deadlines.region,
+        connect_timeout_seconds=_Deadlines.connect_timeout_seconds,
+        read_timeout_seconds=_Deadlines.read_timeout_seconds,
+        max_retry_attempts=_Deadlines.max_retry_attempts,
+    )
 
 
 class OpenTransactionAttribute(MapAttribute[str, object]):

@@ -17,11 +17,11 @@ from ivr.adapters.dynamodb.activity import note_along
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.portal import session_item
 from ivr.adapters.dynamodb.tables import (
-    _REGION,
     CustomerItem,
     OpenTransactionAttribute,
     PortalSessionItem,
     TransactionItem,
+    transaction_connection,
 )
 from ivr.core.errors import ConflictError, StoreUnavailableError
 from ivr.core.money import Money
@@ -63,7 +63,7 @@ class DynamoTransactionStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = Connection(region=_REGION)
+            self._connection = transaction_connection()
         return TransactWrite(connection=self._connection)
 
     def open(self, transaction: Transaction, *, session: PortalSession | None = None) -> None:
