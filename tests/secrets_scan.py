@@ -49,11 +49,19 @@ from simulator.paths import ROOT, SCENARIOS
 OUT = ROOT / "test-output"
 SCAN_DIR = OUT / "secrets-scan"
 #: The processors' published test cards the suite and the sample data use.
-TEST_CARDS = {"4242424242424242", "4000000000000002", "4000000000009995", "5555555555554444"}
+TEST_CARDS = {
+    "4242424242424242",
+    "4000000000000002",
+    "4000000000009995",
+    "4000056655665556",
+    "4111111111111111",
+    "5555555555554444",
+}
 #: A run of 13-19 digits standing on its own (spaces, dashes or dots may group it).
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ .-]?){12,18}\d(?![0-9A-Za-z])")
 #: Digits alone of a length a PIN or a knowledge answer has.
 _SHORT_RUN = re.compile(r"(?<![0-9A-Za-z_.:+#-])\d{4,8}(?![0-9A-Za-z_])")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: Where random hex and ids stand, a run of digits is chance, not data (UUIDs, digests, tokens).
 _NOISE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -63,12 +71,6 @@ _CVV_FIELD = re.compile(
     r"""(?i)["']?(?:cvv|cvc|cvv2|security_?code|securityCode)["']?\s*[:=]\s*["']?(\d{3,4})\b"""
 )
 
-_lock = threading.Lock()
-_texts: Counter[str] = Counter()  # kind -> texts scanned
-_findings: list[dict[str, str]] = []
-_runs: dict[str, tuple[str, str]] = {}  # standalone short digit run -> (kind, excerpt)
-_issued_pins: set[str] = set()
-
 
 def _luhn(digits: str) -> bool:
     from ivr.core.observability import luhn_valid
@@ -76,28 +78,68 @@ def _luhn(digits: str) -> bool:
     return luhn_valid(digits)
 
 
-def scan(kind: str, text: str) -> None:
-    """Scan one text of ``kind``: card numbers now, short digit runs kept for the end."""
-    if not text:
-        return
-    found = []
-    for match in _DIGIT_RUN.finditer(text):
-        digits = re.sub(r"\D", "", match.group(0))
-        if _epoch_milliseconds(match.group(0)):
-            continue
-        if digits in TEST_CARDS or _luhn(digits):
-            found.append(("card number", match))
-    found += [("CVV", m) for m in _CVV_FIELD.finditer(text)]
-    quiet = _NOISE.sub(" ", text)
-    runs = {m.group(0): m for m in _SHORT_RUN.finditer(quiet)}
-    with _lock:
-        _texts[kind] += 1
-        for what, match in found:
-            if what == "CVV" and match.group(1) not in known_values()["cvv"]:
+class Scanner:
+    """What one process scanned and found; thread-safe (calls run in threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.texts: Counter[str] = Counter()  # kind -> texts scanned
+        self.findings: list[dict[str, str]] = []
+        self._runs: dict[str, tuple[str, str]] = {}  # short digit run -> (kind, excerpt)
+        self._issued_pins: set[str] = set()
+
+    def scan(self, kind: str, text: str) -> None:
+        """Card numbers and CVVs now; short digit runs kept for the end (PINs are learnt as
+        the run goes on)."""
+        if not text:
+            return
+        found = []
+        # A UUID whose last groups are all digits reads as 16 digits split by a dash.
+        for match in _DIGIT_RUN.finditer(_UUID.sub(" ", text)):
+            digits = re.sub(r"\D", "", match.group(0))
+            if _epoch_milliseconds(match.group(0)) or _decimal(match.group(0)):
                 continue
-            _findings.append({"kind": kind, "what": what, "excerpt": _excerpt(text, match)})
-        for run, match in runs.items():
-            _runs.setdefault(run, (kind, _excerpt(quiet, match)))
+            if digits in TEST_CARDS or _luhn(digits):
+                found.append(("card number", _excerpt(_UUID.sub(" ", text), match)))
+        cvvs = known_values()["cvv"]
+        found += [
+            ("CVV", _excerpt(text, m)) for m in _CVV_FIELD.finditer(text) if m.group(1) in cvvs
+        ]
+        quiet = _NOISE.sub(" ", text)
+        runs = {m.group(0): _excerpt(quiet, m) for m in _SHORT_RUN.finditer(quiet)}
+        with self._lock:
+            self.texts[kind] += 1
+            self.findings += [{"kind": kind, "what": w, "excerpt": e} for w, e in found]
+            for run, excerpt in runs.items():
+                self._runs.setdefault(run, (kind, excerpt))
+
+    def issued_pin(self, pin: str) -> None:
+        """A PIN a portal session issued: nowhere but where the IVR reads it out."""
+        digits = re.sub(r"\D", "", pin)
+        if digits:
+            with self._lock:
+                self._issued_pins.add(digits)
+
+    def all_findings(self) -> list[dict[str, str]]:
+        """The card numbers and CVVs found, and the short runs that are a PIN or an answer."""
+        known = known_values()
+        with self._lock:
+            wanted = dict.fromkeys(known["pins"] | self._issued_pins, "PIN")
+            wanted |= dict.fromkeys(known["answers"], "knowledge answer")
+            values = [
+                {"kind": kind, "what": wanted[run], "excerpt": excerpt}
+                for run, (kind, excerpt) in self._runs.items()
+                if run in wanted
+            ]
+            return self.findings + values
+
+
+#: This process's scanner: every hook below feeds it.
+SESSION = Scanner()
+
+
+def scan(kind: str, text: str) -> None:
+    SESSION.scan(kind, text)
 
 
 def _epoch_milliseconds(run: str) -> bool:
@@ -106,17 +148,15 @@ def _epoch_milliseconds(run: str) -> bool:
     return len(run) == 13 and run.isdigit() and 946_684_800_000 <= int(run) < 2_200_000_000_000
 
 
+def _decimal(run: str) -> bool:
+    """One dot and nothing else between the digits: a decimal number (a float, epoch seconds
+    with a fraction), not a card number split into groups."""
+    return run.count(".") == 1 and not re.search(r"[ -]", run)
+
+
 def _excerpt(text: str, match: re.Match[str]) -> str:
     start, end = max(0, match.start() - 60), match.end() + 60
     return text[start:end].replace("\n", " ")
-
-
-def issued_pin(pin: str) -> None:
-    """A PIN a portal session issued: it must be nowhere but where the IVR reads it out."""
-    digits = re.sub(r"\D", "", pin)
-    if digits:
-        with _lock:
-            _issued_pins.add(digits)
 
 
 _KNOWN: dict[str, set[str]] = {}
@@ -149,18 +189,6 @@ def known_values() -> dict[str, set[str]]:
     answers |= {KNOWLEDGE_ANSWER, POSTAL_CODE}
     _KNOWN.update(cvv=cvv, pins=pins, answers=answers)
     return _KNOWN
-
-
-def _value_findings() -> list[dict[str, str]]:
-    """The short digit runs seen that are a PIN or a knowledge answer."""
-    known = known_values()
-    wanted = dict.fromkeys(known["pins"] | _issued_pins, "PIN")
-    wanted |= dict.fromkeys(known["answers"], "knowledge answer")
-    return [
-        {"kind": kind, "what": wanted[run], "excerpt": excerpt}
-        for run, (kind, excerpt) in _runs.items()
-        if run in wanted
-    ]
 
 
 # --- where the texts come from -----------------------------------------------------------------
@@ -218,7 +246,7 @@ def _install_hooks() -> None:
     def scanned_invoke(self: LocalRuntime, ref: str, event: dict[str, Any], limit: float) -> Any:
         answer = invoke(self, ref, event, limit)
         if isinstance(answer, dict) and "pinSpoken" in answer:
-            issued_pin(str(answer["pinSpoken"]))
+            SESSION.issued_pin(str(answer["pinSpoken"]))
         scan("lambda", _as_text({k: v for k, v in dict(answer).items() if k != "pinSpoken"}))
         return answer
 
@@ -308,7 +336,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     worker = _worker_id(config)
     if worker is None:
         _scan_files(p for p in OUT.rglob("*"))
-    report = {"texts": dict(_texts), "findings": _findings + _value_findings()}
+    report = {"texts": dict(SESSION.texts), "findings": SESSION.all_findings()}
     SCAN_DIR.mkdir(parents=True, exist_ok=True)
     (SCAN_DIR / f"{worker or 'main'}.json").write_text(json.dumps(report, indent=1))
     if worker is not None:
@@ -329,7 +357,9 @@ def _totals() -> tuple[Counter[str], list[dict[str, str]]]:
         report = json.loads(path.read_text())
         texts.update(report["texts"])
         findings += report["findings"]
-    return texts, findings
+    # One log record is formatted by every handler that takes it: one finding, not three.
+    unique = {(f["kind"], f["what"], f["excerpt"]): f for f in findings}
+    return texts, list(unique.values())
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
