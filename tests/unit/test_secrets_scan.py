@@ -32,11 +32,14 @@ def test_an_issued_pin_or_a_knowledge_answer_standing_alone_is_found() -> None:
 
 
 def test_ids_digests_times_and_numbers_are_not_card_numbers() -> None:
-    assert _found(
-        '{"contact_id": "f451fca3-d910-437d-9385-688767507070"}',  # 16 digits after a dash
-        '"SentTimestamp": "1796165413453"',  # epoch milliseconds
-        '"CreationDateTime": 1796166237.794, "load_average": 11.07275390625',
-        "digest 5f4dcc3b5aa765d61d8327deb882cf99 4321aaaa",
-        '"seq": "2026-12-01T16:00:00.000000+00:00#000000"',
-        "amount 123 and phone +13125554321",
-    ) == []
+    assert (
+        _found(
+            '{"contact_id": "f451fca3-d910-437d-9385-688767507070"}',  # 16 digits after a dash
+            '"SentTimestamp": "1796165413453"',  # epoch milliseconds
+            '"CreationDateTime": 1796166237.794, "load_average": 11.07275390625',
+            "digest 5f4dcc3b5aa765d61d8327deb882cf99 4321aaaa",
+            '"seq": "2026-12-01T16:00:00.000000+00:00#000000"',
+            "amount 123 and phone +13125554321",
+        )
+        == []
+    )
