@@ -199,6 +199,7 @@ def status(session_id: str) -> Response[Any]:
         sessions=wiring.portal_sessions(),
         transactions=wiring.transactions(),
         consume_notice=False,  # the notices are the waiting IVR's to hear
+        session=session,  # as _authorised_session just read it
     )
     return json_response(200, {"status": state.value, **_summary(session)})
 

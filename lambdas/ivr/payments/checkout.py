@@ -463,21 +463,20 @@ def payment_state(
     consume_notice: bool = True,
     payment_id: str = "",
     reads: JointReads | None = None,
+    session: PortalSession | None = None,
 ) -> PaymentState:
     """What the waiting IVR hears. The IVR consumes an "incomplete" notice (it prompts once per
     submit); a reader that only looks (the agent's timeline) passes ``consume_notice=False``.
 
     The waiting flow knows the payment too (``payment_id``, its attribute): with ``reads`` the
     session and the transaction come in one round trip; a payment id that is not the session's
-    (an attribute from an earlier link) costs a second read of the right one."""
-    if reads is not None and payment_id:
-        session, txn = reads.session_and_payment(session_id, payment_id)
-    else:
-        session, txn = sessions.get(session_id), None
+    (an attribute from an earlier link) costs a second read of the right one. ``session`` is
+    the session as the caller just read it (no second read)."""
+    session, txn = _session_and_payment(
+        session_id, payment_id, session, sessions=sessions, transactions=transactions, reads=reads
+    )
     if session is None:
         return PaymentState.UNKNOWN
-    if txn is None or txn.payment_id != session.payment_id:
-        txn = transactions.get(session.payment_id)
     if txn is not None and txn.status is TransactionStatus.COMPLETE:
         return PaymentState.COMPLETE
     if txn is not None and txn.status is TransactionStatus.FAILED:
@@ -496,6 +495,27 @@ def payment_state(
         ):
             return state
     return PaymentState.WAITING
+
+
+def _session_and_payment(
+    session_id: str,
+    payment_id: str,
+    known: PortalSession | None,
+    *,
+    sessions: PortalSessionStore,
+    transactions: TransactionStore,
+    reads: JointReads | None,
+) -> tuple[PortalSession | None, Transaction | None]:
+    """The session (``known``, or read) and its payment, in as few reads as the keys allow."""
+    txn: Transaction | None = None
+    session = known if known is not None and known.session_id == session_id else None
+    if session is None and reads is not None and payment_id:
+        session, txn = reads.session_and_payment(session_id, payment_id)
+    elif session is None:
+        session = sessions.get(session_id)
+    if session is not None and (txn is None or txn.payment_id != session.payment_id):
+        txn = transactions.get(session.payment_id)
+    return session, txn
 
 
 #: A notice the IVR hears once (it prompts the caller), then the state is waiting again.
