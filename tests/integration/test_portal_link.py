@@ -253,3 +253,25 @@ def test_a_poll_naming_another_payment_still_hears_this_links_state(
         reads=wiring.joint_reads(),
     )
     assert heard.value == "complete"
+
+
+def test_the_pages_status_poll_reads_the_session_and_its_payment_only(
+    clock_now: Clock, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import botocore.client
+
+    link = Link(lambda_context)
+    status, body = link.verify()
+    assert status == 200, body
+    requests: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            requests.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    status, polled = api("GET", f"/sessions/{link.sid}", None, body["apiToken"])
+    assert (status, polled["status"], polled["name"]) == (200, "waiting", "Ana S.")
+    assert len(requests) <= 2, requests  # issue 19: 2 today, above the target of 1
