@@ -43,6 +43,11 @@ TARGETS = [
     ("portal_payment_approved", "portal_api POST /sessions/{id}/payment", 3),
     # Above the target of 2: the cancelled-SMS claim (the once path) is a write of its own.
     ("callback_pending_is_offered_to_cancel", "cancel_callback", 3),
+    ("phone_payment_approved", "abandon_payment", 1),
+    # Not yet brought down, held where they are: schedule reads the slots, books, claims the
+    # SMS and marks it sent; the whisper reads the customer, their payments and the callback.
+    ("callback_scheduled_tomorrow_3pm", "schedule_callback scheduled", 4),
+    ("whisper_keypad_authenticated_asks_for_agent", "agent_whisper", 3),
 ]
 
 
