@@ -5,8 +5,11 @@ Every operation of both documents gets requests generated from its document, val
 (schemathesis' examples, coverage and fuzzing phases), about half of them aimed at a real
 resource: a portal link the agent texted (its token, its PIN, the API token its verification
 gave), the contact the agent accepted from the local queue, the caller's scheduled callback; the
-rest at anything. Every answer must be no 5xx, a status code, content type and body the
-document names, and a 4xx for data the document forbids.
+rest at anything; the agent API's as the agent, the supervisor or nobody. Every answer must
+pass schemathesis' checks: no 5xx, a status code, content type, headers and body the document
+names, a 4xx for data the document forbids and acceptance of data it allows (see below), a 401
+for a missing ``Authorization`` on the agent API, 405 with ``Allow`` for an undeclared method on
+the portal.
 
 Bounded by default (``SCHEMATHESIS_EXAMPLES``, 25 per operation, the same ones every run);
 ``SCHEMATHESIS_EXAMPLES=500`` for a full, random search.
@@ -21,7 +24,7 @@ import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -116,6 +119,8 @@ class Resources:
     pin: str
     api_token: str
     callback_id: str
+    #: The sandbox processor's tokens for its approved and declined test cards.
+    card_tokens: tuple[str, str]
 
 
 @pytest.fixture
@@ -151,8 +156,24 @@ def resources(apis: LocalApis) -> Resources:
     queue = f"Fuzz{callback_id}"
     seed_callbacks([{"id": callback_id, "phone": ANA, "at": at.isoformat(), "queue": queue}])
     return Resources(
-        contact_id, session_id, link_token, sent["pin"], verified["apiToken"], callback_id
+        contact_id,
+        session_id,
+        link_token,
+        sent["pin"],
+        verified["apiToken"],
+        callback_id,
+        (_card_token("4242424242424242"), _card_token("4000000000000002")),
     )
+
+
+def _card_token(number: str) -> str:
+    """What the hosted card fields give the page for a processor's test card."""
+    from ivr import wiring
+    from ivr.payments.cards import parse_card
+
+    today = date.today()
+    card = parse_card(number, f"12/{(today.year + 2) % 100:02d}", "123", today=today)
+    return wiring.sandbox_processor().tokenize(card).token
 
 
 def _next_weekday_morning(now: datetime) -> datetime:
@@ -197,6 +218,8 @@ def test_the_portal_api_keeps_its_document(
             case.body["token"] = resources.link_token
         if isinstance(case.body, dict) and right_pin and "pin" in case.body:
             case.body["pin"] = resources.pin
+        if isinstance(case.body, dict) and "cardToken" in case.body and aim % 7 < 4:
+            case.body["cardToken"] = resources.card_tokens[aim % 7 % 2]  # approved, declined
     _sign(case, resources.api_token if signed else "")
     case.meta  # noqa: B018 - reading it revalidates the case: still invalid, or valid now?
     # Without a valid API token the portal gives its one 403 (the document's Refused: no oracle),
