@@ -19,6 +19,7 @@ from ivr.agent.tools import (
     PortalLinkStores,
     add_note,
     cancel_contact_callback,
+    checked_key,
     move_contact_callback,
     send_portal_link,
 )
@@ -143,6 +144,8 @@ def cancel_callback(contact_id: str) -> Response[Any]:
 @app.post("/contacts/<contact_id>/callback/move")
 def move_callback(contact_id: str) -> Response[Any]:
     agent = _agent_on(contact_id, "callback move")
+    # Every action carries its key (portal/agent-openapi.yaml); a move is a repeat by its time.
+    checked_key(idempotency_key(app.current_event.raw_event))
     facts = _facts(contact_id)
     pending = facts.pending_callback if facts else None
     body = json_body(app)

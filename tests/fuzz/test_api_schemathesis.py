@@ -130,6 +130,7 @@ def resources(apis: LocalApis) -> Resources:
     callback."""
     from ivr import wiring
     from ivr.activity import ActivityEvent
+    from ivr.core.settings import settings as settings_of
     from simulator.callbacks import seed_callbacks
     from simulator.delivery import deliver_queued_messages
     from simulator.portal_client import texted_link
@@ -150,11 +151,14 @@ def resources(apis: LocalApis) -> Resources:
         f"/api/sessions/{session_id}/verify",
         {"token": link_token, "pin": sent["pin"]},
     )
-    callback_id = f"cb-{uuid.uuid4().hex[:12]}"
-    at = _next_weekday_morning(center.now())
-    # One pending callback per number and queue: each operation books Ana's in a queue of its own.
-    queue = f"Fuzz{callback_id}"
-    seed_callbacks([{"id": callback_id, "phone": ANA, "at": at.isoformat(), "queue": queue}])
+    # Ana's one pending callback in the callback queue (what the agent's actions find), booked
+    # again when an earlier operation cancelled it.
+    queue = settings_of().callback_queue_name
+    pending = wiring.callbacks().pending(ANA, queue, center.now())
+    callback_id = pending.callback_id if pending else f"cb-{uuid.uuid4().hex[:12]}"
+    if pending is None:
+        at = _next_weekday_morning(center.now()).isoformat()
+        seed_callbacks([{"id": callback_id, "phone": ANA, "at": at, "queue": queue}])
     return Resources(
         contact_id,
         session_id,
@@ -248,3 +252,35 @@ def test_the_agent_api_keeps_its_document(
     # API Gateway answers a method the AgentApi does not declare (no function sees it; locally
     # simulator/web/agent_api.py stands in), so a 405 with Allow is not ours to give.
     case.call_and_validate(base_url=f"{apis.url}/agent-api", excluded_checks=[unsupported_method])
+
+
+# --- the agent API, stateful ---------------------------------------------------------------------
+
+#: Schemathesis infers the links the document does not spell out: the callback a contact's
+#: move or cancel answers with goes on to the supervisors' cancel and reschedule of that id.
+_AgentWorkflow: Any = AGENT_API.as_state_machine()
+
+
+def test_the_agent_then_the_supervisor_act_on_one_callback_and_keep_the_document(
+    apis: LocalApis, resources: Resources
+) -> None:
+    class AgentThenSupervisor(_AgentWorkflow):  # type: ignore[misc]
+        """The agent moves or cancels the caller's callback on the contact they hold; the
+        supervisor then cancels or reschedules the callback that answer named."""
+
+        def before_call(self, case: ApiCase) -> None:
+            if "contactId" in case.path_parameters:
+                case.path_parameters["contactId"] = resources.contact_id
+
+        def get_call_kwargs(self, case: ApiCase) -> dict[str, Any]:
+            token = (
+                apis.supervisor_token if case.path.startswith("/callbacks/") else apis.agent_token
+            )
+            return {
+                "base_url": f"{apis.url}/agent-api",
+                "headers": {"Authorization": f"Bearer {token}"},
+            }
+
+    AgentThenSupervisor.run(
+        settings=settings(BOUNDED, max_examples=max(EXAMPLES // 5, 3), stateful_step_count=6)
+    )

@@ -438,3 +438,13 @@ def test_moving_when_no_callback_is_pending_is_a_404(clock: Clock) -> None:
     contact_id = a_contact_handled_by("agent")
     status, body = on_contact(CONTACT_ROUTES[5], contact_id, AGENT)
     assert status == 404, body  # was 400: the caller's time zone looked up on no callback
+
+
+def test_a_move_without_an_idempotency_key_is_a_400(clock: Clock) -> None:
+    from simulator.callbacks import seed_callbacks as seed
+
+    contact_id = a_contact_handled_by("agent")
+    at = (START + timedelta(days=1)).isoformat()
+    seed([{"id": "ana-cb", "phone": ANA, "at": at, "timezone": "America/Chicago"}])
+    assert on_contact(CONTACT_ROUTES[5], contact_id, AGENT, key="")[0] == 400  # was 200
+    assert on_contact(CONTACT_ROUTES[5], contact_id, AGENT)[0] == 200
