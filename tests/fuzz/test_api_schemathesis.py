@@ -11,6 +11,9 @@ names, a 4xx for data the document forbids and acceptance of data it allows (see
 for a missing ``Authorization`` on the agent API, 405 with ``Allow`` for an undeclared method on
 the portal.
 
+A stateful run follows the links schemathesis infers from the agent document: the callback the
+agent's move or cancel answers with goes on to the supervisor's cancel or reschedule.
+
 Bounded by default (``SCHEMATHESIS_EXAMPLES``, 25 per operation, the same ones every run);
 ``SCHEMATHESIS_EXAMPLES=500`` for a full, random search.
 """
@@ -42,6 +45,8 @@ BOUNDED = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=EXAMPLES <= 50,  # bounded runs are the same every time; full runs explore
+    # A live server over HTTP is slow by Hypothesis' measure, the targets are made once per
+    # operation on purpose (fixtures), and schemathesis' own strategies filter and grow as they do.
     suppress_health_check=list(HealthCheck),
 )
 
