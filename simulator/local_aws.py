@@ -129,9 +129,14 @@ def reset_caches() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     from ivr import wiring
+    from ivr.adapters import aws
+    from ivr.adapters.dynamodb.connection import dynamodb_client
     from ivr.core import settings
 
     for factory in (
+        dynamodb_client,
+        wiring.secrets,
+        wiring.parameter_store,
         wiring.callers,
         wiring.transactions,
         wiring.portal_sessions,
@@ -158,6 +163,7 @@ def reset_caches() -> None:
         wiring.customer_records,
     ):
         factory.cache_clear()
+    aws.forget_sessions()
     settings.settings.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
 

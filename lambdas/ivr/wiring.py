@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
     from ivr.activity import ActivityLog
     from ivr.adapters.dynamodb.customer_import import DynamoCustomerImportStore
@@ -24,13 +25,13 @@ if TYPE_CHECKING:
     from ivr.callbacks.service import CallbackService, CallbackStore, OutboundDialer
     from ivr.callers import CallerStore
     from ivr.core.circuit import CircuitBreaker, CircuitStore
+    from ivr.core.keypad_input import StoredInputDecrypter
     from ivr.customers.changes import ChangeSettings, CustomerChangeStore
     from ivr.customers.files import ImportAlerts, ImportFiles, MapStarter
     from ivr.customers.importing import CustomerImportStore, ImportSettings
     from ivr.notify import MessageQueue, Notifier
     from ivr.payments.cards import PaymentProcessor
     from ivr.payments.checkout import PaymentMessages
-    from ivr.payments.keypad import StoredInputDecrypter
     from ivr.payments.portal import PortalSessionStore
     from ivr.payments.transactions import TransactionStore
     from ivr.steps import StepClaims
@@ -73,13 +74,10 @@ def callback_policy() -> CallbackPolicy:
     config = settings()
     text = config.callback_policy
     if config.callback_policy_parameter:
-        from aws_lambda_powertools.utilities import parameters
-
-        text = str(
-            parameters.get_parameter(
-                config.callback_policy_parameter, max_age=config.parameter_max_age
-            )
+        stored = parameter_store().get(
+            config.callback_policy_parameter, max_age=config.parameter_max_age
         )
+        text = str(stored)
     return parsed_callback_policy(text, config.contact_center_timezone)
 
 
@@ -108,15 +106,15 @@ def dialer() -> OutboundDialer:
     if config.dialer == "local":
         return local_dialer()
     if config.dialer == "connect":
-        import boto3
         from botocore.config import Config
 
+        from ivr.adapters.aws import new_boto3_client
         from ivr.adapters.connect.dialer import ConnectDialer
 
         # The sweeper is not bound by Connect's 8 s; standard retries reuse the ClientToken.
         client_config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard"})
         return ConnectDialer(
-            boto3.session.Session().client("connect", config=client_config),
+            new_boto3_client("connect", client_config),
             instance_id=config.connect_instance_id,
             contact_flow_id=config.callback_outbound_flow_id,
             queue_id=config.callback_queue_id,
@@ -139,15 +137,41 @@ def activity() -> ActivityLog:
     return DynamoActivityLog()
 
 
-def pepper() -> bytes:
-    """The hashing pepper from Secrets Manager, cached by Powertools for ``secret_max_age``."""
-    from aws_lambda_powertools.utilities import parameters
+@cache
+def secrets() -> SecretsProvider:
+    """Powertools' Secrets Manager provider (its cache keeps each value for the ``max_age`` a read
+    names) on a client from the one session: with its own, each secret read loads the endpoint
+    data again, and botocore's 60 s deadlines would outlast Connect's 8 s."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+    return SecretsProvider(boto3_client=aws_client("secretsmanager"))
+
+
+@cache
+def parameter_store() -> SSMProvider:
+    """Powertools' Parameter Store provider, on a client from the one session (as ``secrets``)."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=aws_client("ssm"))
+
+
+def secret(secret_id: str) -> bytes:
+    """A secret's value (string or binary), cached by Powertools for ``secret_max_age``."""
     from ivr.core.settings import settings
 
-    config = settings()
-    value = parameters.get_secret(config.pepper_secret_id, max_age=config.secret_max_age)
-    return value.encode() if isinstance(value, str) else bytes(value)
+    value = secrets().get(secret_id, max_age=settings().secret_max_age)
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"secret value of type {type(value).__name__}")  # never the value itself
+
+
+def pepper() -> bytes:
+    """The hashing pepper from Secrets Manager, cached by Powertools for ``secret_max_age``."""
+    from ivr.core.settings import settings
+
+    return secret(settings().pepper_secret_id)
 
 
 @cache
@@ -193,21 +217,24 @@ def step_notifier() -> Notifier:
 
 @cache
 def aws_client(service: str) -> Any:
-    """A boto3 client with deadlines that fit inside Connect's 8 s (created on first use)."""
-    import boto3
+    """A boto3 client with deadlines that fit inside Connect's 8 s (created on first use, from the
+    one session every client shares)."""
     from botocore.config import Config
 
+    from ivr.adapters.aws import new_boto3_client
+
     config = Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 2})
-    return boto3.session.Session().client(service, config=config)
+    return new_boto3_client(service, config)
 
 
 @cache
 def message_queue() -> MessageQueue:
-    """Where Connect-facing functions put messages for the sender function."""
+    """Where Connect-facing functions put messages for the sender function (the SQS client is made
+    when a message is first sent, not for every step that might send one)."""
     from ivr.adapters.messaging.queue import SqsMessageQueue
     from ivr.core.settings import settings
 
-    return SqsMessageQueue(aws_client("sqs"), settings().notifications_queue_url)
+    return SqsMessageQueue(lambda: aws_client("sqs"), settings().notifications_queue_url)
 
 
 @cache
@@ -264,18 +291,12 @@ def input_decrypter() -> StoredInputDecrypter:
 
 def input_decryption_keys() -> dict[str, bytes]:
     """EncryptionKeyId -> PEM private key, from Secrets Manager (cached for secret_max_age)."""
-    from aws_lambda_powertools.utilities import parameters
-
     from ivr.adapters.connect.stored_input import private_keys_from_secret
+    from ivr.core.keypad_input import DecryptionKeyUnavailableError
     from ivr.core.settings import settings
-    from ivr.payments.keypad import DecryptionKeyUnavailableError
 
-    config = settings()
     try:
-        value = parameters.get_secret(
-            config.input_decryption_key_secret_id, max_age=config.secret_max_age
-        )
-        return private_keys_from_secret(value if isinstance(value, str) else bytes(value).decode())
+        return private_keys_from_secret(secret(settings().input_decryption_key_secret_id).decode())
     except Exception as missing:  # never echo what the secret held
         raise DecryptionKeyUnavailableError(type(missing).__name__) from None
 
@@ -320,13 +341,9 @@ def voice_provider() -> VoiceProvider:
 
 def voice_api_key() -> str:
     """The voice provider's API key from Secrets Manager, cached for ``secret_max_age``."""
-    from aws_lambda_powertools.utilities import parameters
-
     from ivr.core.settings import settings
 
-    config = settings()
-    value = parameters.get_secret(config.voice_api_key_secret_id, max_age=config.secret_max_age)
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return secret(settings().voice_api_key_secret_id).decode()
 
 
 @cache
