@@ -340,7 +340,8 @@ def portal_load() -> dict[str, float]:
     from simulator.web.center import LocalContactCenter
     from simulator.web.server import LocalWebServer
 
-    web = LocalWebServer(LocalContactCenter(), port=_free_port()).start()
+    # Port 0: both origins on free ports (port + 1, the card origin's default, may be taken).
+    web = LocalWebServer(LocalContactCenter(), port=0).start()
     try:
         session_id, api_token = _verified_session(web.url)
         path = f"/api/sessions/{session_id}"
@@ -426,6 +427,7 @@ def main() -> None:
                 connect_or_lex = "Details" in call.event or "sessionState" in call.event
                 if connect_or_lex and call.module not in cold:
                     cold[call.module] = _cold_start(call)
+                    print(f"  measured {call.module}: {cold[call.module]}", flush=True)
         load_average = (load_before, os.getloadavg()[0])
         load = portal_load()
     floor = statistics.median(figures["floor_ms"] for figures in cold.values())
