@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from deploy.template import function_handlers
@@ -31,9 +32,14 @@ def function_id(reference: str) -> str:
     return reference
 
 
+@cache
+def _handler_settings() -> dict[str, str]:
+    return function_handlers()  # the template is read once per process (deploy.template)
+
+
 def load_handler(logical_id: str) -> Handler:
     """Import a function's handler the way Lambda does, from the template's Handler setting."""
-    handlers = function_handlers()
+    handlers = _handler_settings()
     if logical_id not in handlers:
         raise LambdaInvocationError(f"no function {logical_id!r} in template.yaml")
     module_name, attribute = handlers[logical_id].rsplit(".", 1)

@@ -74,10 +74,11 @@ def callback_policy() -> CallbackPolicy:
     config = settings()
     text = config.callback_policy
     if config.callback_policy_parameter:
-        stored = parameter_store().get(
-            config.callback_policy_parameter, max_age=config.parameter_max_age
+        text = str(
+            parameters_provider().get(
+                config.callback_policy_parameter, max_age=config.parameter_max_age
+            )
         )
-        text = str(stored)
     return parsed_callback_policy(text, config.contact_center_timezone)
 
 
@@ -137,41 +138,13 @@ def activity() -> ActivityLog:
     return DynamoActivityLog()
 
 
-@cache
-def secrets() -> SecretsProvider:
-    """Powertools' Secrets Manager provider (its cache keeps each value for the ``max_age`` a read
-    names) on a client from the one session: with its own, each secret read loads the endpoint
-    data again, and botocore's 60 s deadlines would outlast Connect's 8 s."""
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    return SecretsProvider(boto3_client=aws_client("secretsmanager"))
-
-
-@cache
-def parameter_store() -> SSMProvider:
-    """Powertools' Parameter Store provider, on a client from the one session (as ``secrets``)."""
-    from aws_lambda_powertools.utilities.parameters import SSMProvider
-
-    return SSMProvider(boto3_client=aws_client("ssm"))
-
-
-def secret(secret_id: str) -> bytes:
-    """A secret's value (string or binary), cached by Powertools for ``secret_max_age``."""
-    from ivr.core.settings import settings
-
-    value = secrets().get(secret_id, max_age=settings().secret_max_age)
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, bytes):
-        return value
-    raise TypeError(f"secret value of type {type(value).__name__}")  # never the value itself
-
-
 def pepper() -> bytes:
     """The hashing pepper from Secrets Manager, cached by Powertools for ``secret_max_age``."""
     from ivr.core.settings import settings
 
-    return secret(settings().pepper_secret_id)
+    config = settings()
+    value = secret_value(config.pepper_secret_id, config.secret_max_age)
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 @cache
@@ -223,8 +196,37 @@ def aws_client(service: str) -> Any:
 
     from ivr.adapters.aws import new_boto3_client
 
-    config = Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 2})
+    # Three tries of 1 s, as the tables' (ivr.adapters.dynamodb.connection): a hung queue or
+    # provider costs about 3 to 4 s, not the 9 s and more three tries of 3 s did.
+    config = Config(
+        connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 3, "mode": "standard"}
+    )
     return new_boto3_client(service, config)
+
+
+@cache
+def parameters_provider() -> SSMProvider:
+    """Powertools' Parameter Store reader, on a client with our deadlines (see below)."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=aws_client("ssm"))
+
+
+def secret_value(name: str, max_age: int) -> str | bytes:
+    """A secret's value (text or binary), cached for ``max_age`` seconds."""
+    value = secrets_provider().get(name, max_age=max_age)
+    if not isinstance(value, str | bytes):
+        raise TypeError(f"secret {name} holds no text or binary value")
+    return value
+
+
+@cache
+def secrets_provider() -> SecretsProvider:
+    """Powertools' Secrets Manager reader (it caches each value for the ``max_age`` asked) on a
+    client with our deadlines: its default client waits 60 s a try, three minutes in all."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
 
 @cache
@@ -295,8 +297,10 @@ def input_decryption_keys() -> dict[str, bytes]:
     from ivr.core.keypad_input import DecryptionKeyUnavailableError
     from ivr.core.settings import settings
 
+    config = settings()
     try:
-        return private_keys_from_secret(secret(settings().input_decryption_key_secret_id).decode())
+        value = secret_value(config.input_decryption_key_secret_id, config.secret_max_age)
+        return private_keys_from_secret(value if isinstance(value, str) else bytes(value).decode())
     except Exception as missing:  # never echo what the secret held
         raise DecryptionKeyUnavailableError(type(missing).__name__) from None
 
@@ -343,7 +347,9 @@ def voice_api_key() -> str:
     """The voice provider's API key from Secrets Manager, cached for ``secret_max_age``."""
     from ivr.core.settings import settings
 
-    return secret(settings().voice_api_key_secret_id).decode()
+    config = settings()
+    value = secret_value(config.voice_api_key_secret_id, config.secret_max_age)
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 @cache

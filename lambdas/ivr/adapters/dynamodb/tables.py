@@ -303,6 +303,10 @@ class CircuitItem(Model):
 
     class Meta(_Deadlines):
         table_name = _table("CIRCUIT_BREAKERS_TABLE", "CircuitBreakers")
+        # The breaker guards a provider that has its own deadline: one short try, so a slow
+        # breaker table never adds seconds to the provider's (it lets calls through instead).
+        read_timeout_seconds = 0.5
+        max_retry_attempts = 0
 
     name = UnicodeAttribute(hash_key=True)
     failures = NumberAttribute(default=0)
