@@ -113,6 +113,9 @@ def start_server(port: int, host: str = "127.0.0.1") -> Any:
     server.start()
     # Several web-phone calls at once reach it from several threads: as in in_memory_aws, moto's
     # backend is let in one request at a time (werkzeug's server calls its ``app`` attribute).
+    # Other processes (attached `ivr` commands, the load test's workers) reach the same server
+    # over HTTP, so the lock orders their requests too: each conditional write is checked and
+    # applied whole before the next request, as DynamoDB's are (tests/load/ relies on it).
     wsgi = server._server
     if wsgi is not None:
         wsgi.app = _one_request_at_a_time(wsgi.app)

@@ -16,6 +16,7 @@ import copy
 import fnmatch
 import io
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -312,3 +313,25 @@ def log_lines() -> Iterator[io.StringIO]:
     previous = handler.setStream(stream)
     yield stream
     handler.setStream(previous)
+
+
+@pytest.fixture
+def hung_provider() -> Iterator[str]:
+    """A listening socket nobody accepts from: connections open (the kernel's backlog), no
+    byte ever comes back - what a hung HTTPS endpoint looks like to the client."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def use_http_voice(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    from simulator.local_aws import reset_caches
+
+    monkeypatch.setenv("VOICE_PROVIDER", "http")
+    monkeypatch.setenv("VOICE_API_URL", url)
+    monkeypatch.setenv("VOICE_API_KEY_SECRET_ID", "VoiceApiKeySecret")
+    reset_caches()

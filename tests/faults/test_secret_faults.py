@@ -4,6 +4,8 @@ error branch."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.faults.conftest import (
@@ -12,8 +14,16 @@ from tests.faults.conftest import (
     assert_connect_answer,
     connect_event,
     invoke,
+    shared_aws,
     timed,
 )
+
+
+@pytest.fixture(scope="module")
+def fault_aws() -> Iterator[None]:
+    """One AWS for the module: nothing these faults reach is stored."""
+    with shared_aws():
+        yield
 
 
 @pytest.mark.parametrize(

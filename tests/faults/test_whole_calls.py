@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.faults.conftest import CONNECT_BUDGET_SECONDS, Faults, injected, provider_up
+from tests.faults.conftest import (
+    CONNECT_BUDGET_SECONDS,
+    Faults,
+    injected,
+    provider_up,
+    use_http_voice,
+)
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 LAMBDA = "lambda-invocation"  # the threads the interpreter runs Lambda blocks in
@@ -116,3 +122,31 @@ def test_a_portal_link_the_sending_queue_refuses_gets_one_apology_and_an_agent(
 
     _passed(run_with_faults(scenario, plan, monkeypatch, after_seed=refuse))
     assert plan.count("sqs", "SendMessage") == 3  # the client's 3 tries, then the error branch
+
+
+def test_a_call_whose_voice_provider_hangs_is_verified_on_the_keypad(
+    hung_provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.local_aws import apply_environment, in_memory_aws
+    from simulator.scenario import Seed, run_scenario
+
+    @contextmanager
+    def hung_voice(seed: Seed) -> Iterator[None]:
+        apply_environment(None)
+        use_http_voice(monkeypatch, hung_provider)
+        with in_memory_aws():
+            seed()
+            yield
+
+    scenario: dict[str, Any] = yaml.safe_load((SCENARIOS / "auth_voice_error.yaml").read_text())
+    scenario["call"]["voice"] = "authenticated"  # the caller would pass; the provider never answers
+    # What the authenticate flow's error branch says (the simulated "error" outcome is answered,
+    # so it takes the Error result branch instead).
+    scenario["steps"][0] = {"expect_prompt": "Voice verification isn't available right now"}
+    try:
+        result = run_scenario(scenario, hung_voice)
+    finally:
+        monkeypatch.undo()
+    assert result.passed, "\n".join([*result.failures, result.record.transcript])
+    voice = [i for i in result.record.invocations if "VoiceAuthentication" in str(i["function"])]
+    assert voice and all(int(i["ms"]) < CONNECT_BUDGET_SECONDS * 1000 for i in voice)
