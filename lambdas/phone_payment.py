@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from ivr import wiring
-from ivr.adapters.connect.stored_input import carried
+from ivr.adapters.connect.ciphertext import carried
 from ivr.callers import Customer, caller_phone, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler, dispatch
 from ivr.core import clock

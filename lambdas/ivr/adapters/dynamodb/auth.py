@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.connection import Connection
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
@@ -16,9 +15,10 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from ivr.activity import ActivityEvent, ActivityLog
 from ivr.adapters.dynamodb.activity import note_along
+from ivr.adapters.dynamodb.connection import Connection
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.reads import found
-from ivr.adapters.dynamodb.tables import AuthStateItem, OneTimeCodeItem, transaction_connection
+from ivr.adapters.dynamodb.tables import AuthStateItem, OneTimeCodeItem
 from ivr.auth.keypad import (
     CONTACT_RECORD_LIFETIME,
     WINDOW,
@@ -80,7 +80,7 @@ class DynamoAuthStore:
 
     def _connect(self) -> Connection:
         if self._connection is None:
-            self._connection = transaction_connection()
+            self._connection = Connection()
         return self._connection
 
     def _transaction(self) -> TransactWrite:

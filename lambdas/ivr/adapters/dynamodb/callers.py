@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from pynamodb.connection import Connection
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ivr.activity import ActivityEvent, ActivityLog
 from ivr.adapters.dynamodb.activity import note_along
+from ivr.adapters.dynamodb.connection import Connection
 from ivr.adapters.dynamodb.errors import translated
-from ivr.adapters.dynamodb.tables import CustomerItem, transaction_connection
+from ivr.adapters.dynamodb.tables import CustomerItem
 from ivr.callers import (
     Customer,
     KnowledgeHashes,
@@ -66,7 +66,7 @@ class DynamoCallerStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = transaction_connection()
+            self._connection = Connection()
         return TransactWrite(connection=self._connection)
 
     def find_by_phone(self, phone: str) -> Customer | None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 
-from pynamodb.connection import Connection
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ivr.activity import ActivityEvent, ActivityLog
 from ivr.adapters.dynamodb.activity import note_along
+from ivr.adapters.dynamodb.connection import Connection
 from ivr.adapters.dynamodb.errors import translated
-from ivr.adapters.dynamodb.tables import PortalSessionItem, TransactionItem, transaction_connection
+from ivr.adapters.dynamodb.tables import PortalSessionItem, TransactionItem
 from ivr.core.errors import ConflictError, StoreUnavailableError
 from ivr.core.money import Money
 from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
@@ -76,7 +76,7 @@ class DynamoPortalSessionStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = transaction_connection()
+            self._connection = Connection()
         return TransactWrite(connection=self._connection)
 
     def create(self, session: PortalSession) -> None:

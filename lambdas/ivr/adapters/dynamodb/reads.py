@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model, _ModelFuture
 from pynamodb.transactions import TransactGet
 
 from ivr.adapters.dynamodb.callers import customer_from_item
+from ivr.adapters.dynamodb.connection import Connection
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.portal import session_from_item
 from ivr.adapters.dynamodb.tables import (
     CustomerItem,
     PortalSessionItem,
     TransactionItem,
-    transaction_connection,
 )
 from ivr.adapters.dynamodb.transactions import transaction_from_item
 from ivr.callers import Customer
@@ -45,7 +44,7 @@ class DynamoJointReads:
 
     def _read(self) -> TransactGet:
         if self._connection is None:
-            self._connection = transaction_connection()
+            self._connection = Connection()
         return TransactGet(connection=self._connection)
 
     def session_and_payment(

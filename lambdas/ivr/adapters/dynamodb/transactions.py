@@ -8,12 +8,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
-from pynamodb.connection import Connection
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ivr.adapters.dynamodb.activity import note_along
+from ivr.adapters.dynamodb.connection import Connection
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.portal import session_item
 from ivr.adapters.dynamodb.tables import (
@@ -21,7 +21,6 @@ from ivr.adapters.dynamodb.tables import (
     OpenTransactionAttribute,
     PortalSessionItem,
     TransactionItem,
-    transaction_connection,
 )
 from ivr.core.errors import ConflictError, StoreUnavailableError
 from ivr.core.money import Money
@@ -63,7 +62,7 @@ class DynamoTransactionStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = transaction_connection()
+            self._connection = Connection()
         return TransactWrite(connection=self._connection)
 
     def open(self, transaction: Transaction, *, session: PortalSession | None = None) -> None:
