@@ -118,11 +118,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # that looks at what the whole run did must work out which of the three it is in the same way.
 
 
+#: The Lex corpus score's lines, as the worker that ran tests/unit/lex/test_utterance_corpus.py
+#: printed them (empty without xdist: then this process scored the corpus itself).
+_LEX_CORPUS_FROM_WORKERS: list[str] = []
+
+
+def _lex_corpus_lines() -> list[str]:
+    """The corpus score, when this process ran the corpus test (tests/unit/lex/corpus.py)."""
+    corpus = sys.modules.get("tests.unit.lex.corpus")
+    if corpus is None or corpus.score_corpus.cache_info().currsize == 0:
+        return []
+    lines: list[str] = list(corpus.score_corpus().lines())
+    return lines
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if hasattr(session.config, "workerinput"):  # an xdist worker: hand the records over
+    if hasattr(session.config, "workerinput"):  # an xdist worker: hand the summaries over
         from tests.scenarios.records import WORKER_OUTPUT_KEY, worker_output
 
-        session.config.workeroutput[WORKER_OUTPUT_KEY] = worker_output()  # type: ignore[attr-defined]
+        output = session.config.workeroutput  # type: ignore[attr-defined]
+        output[WORKER_OUTPUT_KEY] = worker_output()
+        output["lex_corpus"] = _lex_corpus_lines()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -130,15 +146,21 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     """In the controller: a worker has finished (xdist's hook; absent without xdist)."""
     from tests.scenarios.records import WORKER_OUTPUT_KEY, add_worker_output
 
-    output = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
-    if output:
-        add_worker_output(output)
+    output = getattr(node, "workeroutput", {})
+    if output.get(WORKER_OUTPUT_KEY):
+        add_worker_output(output[WORKER_OUTPUT_KEY])
+    _LEX_CORPUS_FROM_WORKERS.extend(output.get("lex_corpus") or [])
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The scenarios' flow coverage and the Lex corpus score, once, for the whole run."""
     from tests.scenarios.records import write_coverage
 
     if hasattr(terminalreporter.config, "workerinput"):
-        return  # the controller prints it, for every worker's calls
-
+        return  # the controller prints them, for every worker
     write_coverage(terminalreporter)
+    lex_lines = _LEX_CORPUS_FROM_WORKERS or _lex_corpus_lines()
+    if lex_lines:
+        terminalreporter.section("Lex utterance corpus (local emulator)")
+        for line in lex_lines:
+            terminalreporter.write_line(line)
