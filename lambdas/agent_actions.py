@@ -19,6 +19,7 @@ from ivr.agent.tools import (
     PortalLinkStores,
     add_note,
     cancel_contact_callback,
+    checked_key,
     move_contact_callback,
     send_portal_link,
 )
@@ -33,6 +34,7 @@ from ivr.channels.agent_api import (
     register_agent_errors,
     serve,
     signed_in_agent,
+    text_field,
 )
 from ivr.channels.api import json_response
 from ivr.core import clock
@@ -113,7 +115,7 @@ def note(contact_id: str) -> Response[Any]:
     added = add_note(
         contact_id,
         idempotency_key(app.current_event.raw_event),
-        str(json_body(app).get("text") or ""),
+        text_field(json_body(app), "text"),
         agent=agent,
         now=clock.now(),
         activity=wiring.activity(),
@@ -142,14 +144,18 @@ def cancel_callback(contact_id: str) -> Response[Any]:
 @app.post("/contacts/<contact_id>/callback/move")
 def move_callback(contact_id: str) -> Response[Any]:
     agent = _agent_on(contact_id, "callback move")
+    # Every action carries its key (portal/agent-openapi.yaml); a move is a repeat by its time.
+    checked_key(idempotency_key(app.current_event.raw_event))
     facts = _facts(contact_id)
     pending = facts.pending_callback if facts else None
     body = json_body(app)
+    center_zone = settings().contact_center_timezone
     at = instant_on(
-        str(body.get("time") or ""),
-        str(body.get("clock") or "caller"),
-        caller_zone=pending.timezone if pending else "",
-        center_zone=settings().contact_center_timezone,
+        text_field(body, "time"),
+        text_field(body, "clock", "caller"),
+        # No pending callback is move_contact_callback's 404, not a time zone we lack (400).
+        caller_zone=pending.timezone if pending else center_zone,
+        center_zone=center_zone,
     )
     booking = move_contact_callback(
         contact_id,

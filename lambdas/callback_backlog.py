@@ -14,12 +14,14 @@ from aws_lambda_powertools.event_handler import Response
 from ivr import wiring
 from ivr.agent.access import Agent, authorize_backlog
 from ivr.agent.backlog import (
+    PAGE_MAX,
     BacklogEntry,
     Clock,
     callback_backlog,
     cancel_from_backlog,
     reschedule_from_backlog,
 )
+from ivr.agent.errors import InvalidActionError
 from ivr.callbacks.scheduling import spoken
 from ivr.channels.agent_api import (
     agent_app,
@@ -28,6 +30,7 @@ from ivr.channels.agent_api import (
     register_agent_errors,
     serve,
     signed_in_agent,
+    text_field,
 )
 from ivr.channels.api import json_response
 from ivr.core import clock
@@ -35,6 +38,9 @@ from ivr.core.observability import logger
 from ivr.core.settings import settings
 
 app = agent_app(settings().portal_base_url)
+DEFAULT_PAGE = 20
+#: The backlog's query parameters (portal/agent-openapi.yaml): another is a typo, answered 400.
+BACKLOG_QUERY = frozenset({"queue", "limit", "cursor"})
 
 
 def _supervisor(what: str) -> Agent:
@@ -69,17 +75,28 @@ def entry_json(entry: BacklogEntry) -> dict[str, Any]:
     }
 
 
+def _page_size(limit: str | None) -> int:
+    """The ``limit`` the document allows (1 to 50, default 20); anything else is a 400, not a
+    page of another size."""
+    if limit is None:
+        return DEFAULT_PAGE
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= PAGE_MAX:
+        raise InvalidActionError(f"limit: 1 to {PAGE_MAX}")
+    return int(limit)
+
+
 @app.get("/callbacks/backlog")
 def backlog() -> Response[Any]:
     _supervisor("backlog read")
     params = app.current_event.query_string_parameters or {}
-    limit = params.get("limit", "20")
+    if set(params) - BACKLOG_QUERY:
+        raise InvalidActionError(f"query: only {', '.join(sorted(BACKLOG_QUERY))}")
     page = callback_backlog(
         store=wiring.callback_backlog(),
         now=clock.now(),
         center_zone=settings().contact_center_timezone,
         queued_window=wiring.callback_policy().queued_window,
-        limit=int(limit) if limit.isdigit() else 20,
+        limit=_page_size(params.get("limit")),
         cursor=params.get("cursor") or None,
         queue=params.get("queue") or None,
     )
@@ -107,8 +124,8 @@ def reschedule(callback_id: str) -> Response[Any]:
     body = json_body(app)
     booking = reschedule_from_backlog(
         callback_id,
-        str(body.get("time") or ""),
-        str(body.get("clock") or "caller"),
+        text_field(body, "time"),
+        text_field(body, "clock", "caller"),
         callbacks=wiring.callback_service(),
         center_zone=settings().contact_center_timezone,
     )

@@ -245,7 +245,7 @@ answer_unknown_routes_and_failures(app, "portal")
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    rejected = reject_before_routing(event)
+    rejected = reject_before_routing(event, app)
     if rejected is not None:
         return with_security_headers(rejected)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,14 +39,40 @@ def flow_library(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
 
 
 @cache
-def _library_as_of(directory: Path, stamp: tuple[float, ...]) -> FlowLibrary:
+def _library_as_of(directory: Path, stamp: tuple[tuple[str, float], ...]) -> FlowLibrary:
     return flow_library(directory)
 
 
 def current_flows(directory: Path = CONTACT_FLOWS) -> FlowLibrary:
     """flow_library(), parsed again only when a flow file changed (a batch runs many calls)."""
-    stamp = tuple(path.stat().st_mtime for path in sorted(directory.glob("*.json")))
-    return _library_as_of(directory, stamp)
+    return _library_as_of(directory, _stamp(directory))
+
+
+def _stamp(directory: Path) -> tuple[tuple[str, float], ...]:
+    return tuple((path.name, path.stat().st_mtime) for path in sorted(directory.glob("*.json")))
+
+
+@cache
+def _bots_as_of(directory: Path, stamp: tuple[tuple[str, float], ...]) -> LexEmulator:
+    return LexEmulator(directory, _no_clock)
+
+
+def _no_clock() -> datetime:
+    raise AssertionError("a parsed bot set answers no turn itself: lex_emulator() copies it")
+
+
+def lex_emulator(
+    clock: Callable[[], datetime],
+    code_hook: Callable[[dict[str, Any]], dict[str, Any]],
+    directory: Path = LEX_BOTS,
+) -> LexEmulator:
+    """A Lex emulator with no session yet, over lex_bots/ as parsed once (again only when a bot
+    file changed): the bots and their recognisers hold no per-call state, sessions do."""
+    parsed = _bots_as_of(directory, _stamp(directory))
+    lex = copy.copy(parsed)
+    lex.clock, lex.code_hook, lex.aliases = clock, code_hook, dict(parsed.aliases)
+    lex._sessions = {}
+    return lex
 
 
 @dataclass
@@ -92,7 +119,7 @@ def place_call(
         voice_result=setup.voice,
         faults=setup.faults,
     )
-    lex = LexEmulator(LEX_BOTS, clock.now, runtime.code_hook(LEX_CODE_HOOK))
+    lex = lex_emulator(clock.now, runtime.code_hook(LEX_CODE_HOOK))
     contact = Contact(
         customer_address=setup.caller_number,
         system_address=MAIN_NUMBER,

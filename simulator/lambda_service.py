@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
-from deploy.template import function_handlers
+from deploy.template import function_handlers, resources_of_type
 from simulator.context import lambda_context
 from simulator.ports import LambdaInvocationError
 
@@ -31,14 +33,57 @@ def function_id(reference: str) -> str:
     return reference
 
 
+@cache
+def _handler_settings() -> dict[str, str]:
+    return function_handlers()  # the template is read once per process (deploy.template)
+
+
 def load_handler(logical_id: str) -> Handler:
     """Import a function's handler the way Lambda does, from the template's Handler setting."""
-    handlers = function_handlers()
+    handlers = _handler_settings()
     if logical_id not in handlers:
         raise LambdaInvocationError(f"no function {logical_id!r} in template.yaml")
     module_name, attribute = handlers[logical_id].rsplit(".", 1)
     handler: Handler = getattr(importlib.import_module(module_name), attribute)
+    if logical_id in _api_functions():
+        return _one_request_at_a_time(logical_id, handler)
     return handler
+
+
+@cache
+def _api_functions() -> frozenset[str]:
+    """Functions API Gateway invokes: their Powertools resolver keeps the request being served on
+    its module-level ``app`` (``app.current_event``). Lambda gives an execution environment one
+    request at a time; locally, several calls' threads (or the web server's) share the module,
+    and a second request would replace the first one's event halfway through its route."""
+    functions = resources_of_type("AWS::Serverless::Function")
+    return frozenset(
+        logical_id
+        for logical_id, resource in functions.items()
+        if any(
+            event.get("Type") == "Api"
+            for event in (resource["Properties"].get("Events") or {}).values()
+        )
+    )
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_of(logical_id: str) -> threading.Lock:
+    with _LOCKS_GUARD:  # two threads' first requests must get the same lock
+        return _LOCKS.setdefault(logical_id, threading.Lock())
+
+
+def _one_request_at_a_time(logical_id: str, handler: Handler) -> Handler:
+    lock = _lock_of(logical_id)
+
+    def serve(event: Any, context: Any) -> Any:
+        with lock:
+            return handler(event, context)
+
+    return serve
 
 
 def invoke_function(

@@ -19,6 +19,10 @@ from simulator.input_keys import local_secret_value
 
 LOCAL_REGION = "us-east-1"
 
+#: True while in_memory_aws() is entered: moto's backends are in this process and can be read
+#: directly (how many messages a queue holds) where a request would only ask the same thing.
+_in_process = False
+
 #: Credentials for the embedded server only; they open nothing anywhere else.
 _LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -108,6 +112,9 @@ def start_server(port: int, host: str = "127.0.0.1") -> Any:
     server.start()
     # Several web-phone calls at once reach it from several threads: as in in_memory_aws, moto's
     # backend is let in one request at a time (werkzeug's server calls its ``app`` attribute).
+    # Other processes (attached `ivr` commands, the load test's workers) reach the same server
+    # over HTTP, so the lock orders their requests too: each conditional write is checked and
+    # applied whole before the next request, as DynamoDB's are (tests/load/ relies on it).
     wsgi = server._server
     if wsgi is not None:
         wsgi.app = _one_request_at_a_time(wsgi.app)
@@ -146,6 +153,8 @@ def reset_caches() -> None:
         wiring.auth_store,
         wiring.circuit_store,
         wiring.aws_client,
+        wiring.secrets_provider,
+        wiring.parameters_provider,
         wiring.message_queue,
         wiring.idempotency_store,
         wiring.step_claims,
@@ -182,12 +191,40 @@ def in_memory_aws() -> Iterator[None]:
         with lock:
             return original(self, request)
 
+    global _in_process
     BotocoreStubber.process_request = one_at_a_time  # type: ignore[method-assign]
     try:
         with mock_aws():
             reset_caches()
             create_resources(boto3.session.Session())
+            _in_process = True
             yield
     finally:
+        _in_process = False
         BotocoreStubber.process_request = original  # type: ignore[method-assign]
         reset_caches()
+
+
+def nothing_queued(queue_name: str) -> bool:
+    """True when the in-memory queue ``queue_name`` holds no message at all (visible, in flight
+    or delayed): a ReceiveMessage would answer nothing. False when it may hold one, or when the
+    AWS is not in this process (a server's queue is only known by asking)."""
+    if not _in_process:
+        return False
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION].queues.get(queue_name)
+    return queue is not None and not queue._messages
+
+
+def table_is_empty(table_name: str) -> bool:
+    """True when the in-memory table ``table_name`` holds no item (a Scan would answer
+    nothing); False when it holds one, or when the AWS is not in this process."""
+    if not _in_process:
+        return False
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION].tables.get(table_name)
+    return table is not None and not table.items

@@ -67,7 +67,7 @@ class ScriptedCaller:
 
     def _use_portal(self, spec: dict[str, Any]) -> None:
         try:
-            visit = use_portal(spec, self.heard, self.portal_page)
+            visit = use_portal(spec, self.heard, self.portal_page, self.phone)
         except PortalStepError as problem:
             self.failures.append(f"step {self.step_number}: portal: {problem}")
             return

@@ -79,15 +79,31 @@ def call_api(
     return int(response["statusCode"]), payload if isinstance(payload, dict) else {}
 
 
-def texted_link() -> tuple[str, str]:
-    """The session id and link token of the latest portal link in the local outbox."""
+def texted_link(to: str | None = None) -> tuple[str, str]:
+    """The session id and link token of the latest portal link in the local outbox texted to
+    ``to`` (E.164; None: to anyone). Several calls at once share one outbox: each customer opens
+    the link on their own phone, not the last one texted to anybody."""
     from ivr import wiring
 
     for message in reversed(wiring.local_outbox().messages()):
+        if to is not None and message.get("to") != to:
+            continue
         match = _LINK.search(str(message.get("text", "")))
         if match:
             return match.group("session"), match.group("token")
     raise PortalStepError("no portal link was texted to the caller")
+
+
+def _e164(phone: str | None) -> str | None:
+    from ivr.core.errors import InvalidPhoneNumberError
+    from ivr.core.phone import normalise_e164
+
+    if not phone:
+        return None
+    try:
+        return normalise_e164(phone, "US")
+    except InvalidPhoneNumberError:
+        return None
 
 
 def spoken_pin(heard: list[str]) -> str:
@@ -99,17 +115,21 @@ def spoken_pin(heard: list[str]) -> str:
 
 
 def use_portal(
-    step: dict[str, Any], heard: list[str], page: tuple[str, str] | None = None
+    step: dict[str, Any],
+    heard: list[str],
+    page: tuple[str, str] | None = None,
+    phone: str | None = None,
 ) -> PortalVisit:
     """Do what a ``portal:`` step says; the answers are kept for the scenario's failures.
-    With ``continue: true`` the step submits on ``page``, the one an earlier step verified."""
+    With ``continue: true`` the step submits on ``page``, the one an earlier step verified;
+    otherwise it opens the link last texted to ``phone`` (any number, when unknown)."""
     visit = PortalVisit()
     if step.get("continue"):
         if page is None:
             raise PortalStepError("continue: true, but no earlier portal step verified a page")
         visit.page = page
         return _submit(step, visit, *page)
-    session_id, link_token = texted_link()
+    session_id, link_token = texted_link(_e164(phone))
     pin = str(step.get("pin", "spoken"))
     pins = [spoken_pin(heard) if pin == "spoken" else pin]
     pins *= int(step.get("tries", 1))

@@ -32,6 +32,9 @@ for _name, _value in {
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 
+#: After the whole suite: no card number, CVV, PIN or knowledge answer anywhere (README, Hardening).
+pytest_plugins = ["tests.secrets_scan"]
+
 EVENTS = Path(__file__).parent / "events"
 
 

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
     from ivr.activity import ActivityLog
     from ivr.adapters.dynamodb.customer_import import DynamoCustomerImportStore
@@ -73,10 +74,8 @@ def callback_policy() -> CallbackPolicy:
     config = settings()
     text = config.callback_policy
     if config.callback_policy_parameter:
-        from aws_lambda_powertools.utilities import parameters
-
         text = str(
-            parameters.get_parameter(
+            parameters_provider().get(
                 config.callback_policy_parameter, max_age=config.parameter_max_age
             )
         )
@@ -141,12 +140,10 @@ def activity() -> ActivityLog:
 
 def pepper() -> bytes:
     """The hashing pepper from Secrets Manager, cached by Powertools for ``secret_max_age``."""
-    from aws_lambda_powertools.utilities import parameters
-
     from ivr.core.settings import settings
 
     config = settings()
-    value = parameters.get_secret(config.pepper_secret_id, max_age=config.secret_max_age)
+    value = secret_value(config.pepper_secret_id, config.secret_max_age)
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
@@ -197,8 +194,37 @@ def aws_client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 2})
+    # Three tries of 1 s, as the tables' (ivr.adapters.dynamodb.tables): a hung queue or
+    # provider costs about 3 to 4 s, not the 9 s and more three tries of 3 s did.
+    config = Config(
+        connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 3, "mode": "standard"}
+    )
     return boto3.session.Session().client(service, config=config)
+
+
+@cache
+def parameters_provider() -> SSMProvider:
+    """Powertools' Parameter Store reader, on a client with our deadlines (see below)."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=aws_client("ssm"))
+
+
+def secret_value(name: str, max_age: int) -> str | bytes:
+    """A secret's value (text or binary), cached for ``max_age`` seconds."""
+    value = secrets_provider().get(name, max_age=max_age)
+    if not isinstance(value, str | bytes):
+        raise TypeError(f"secret {name} holds no text or binary value")
+    return value
+
+
+@cache
+def secrets_provider() -> SecretsProvider:
+    """Powertools' Secrets Manager reader (it caches each value for the ``max_age`` asked) on a
+    client with our deadlines: its default client waits 60 s a try, three minutes in all."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
 
 @cache
@@ -264,17 +290,13 @@ def input_decrypter() -> StoredInputDecrypter:
 
 def input_decryption_keys() -> dict[str, bytes]:
     """EncryptionKeyId -> PEM private key, from Secrets Manager (cached for secret_max_age)."""
-    from aws_lambda_powertools.utilities import parameters
-
     from ivr.adapters.connect.stored_input import private_keys_from_secret
     from ivr.core.settings import settings
     from ivr.payments.keypad import DecryptionKeyUnavailableError
 
     config = settings()
     try:
-        value = parameters.get_secret(
-            config.input_decryption_key_secret_id, max_age=config.secret_max_age
-        )
+        value = secret_value(config.input_decryption_key_secret_id, config.secret_max_age)
         return private_keys_from_secret(value if isinstance(value, str) else bytes(value).decode())
     except Exception as missing:  # never echo what the secret held
         raise DecryptionKeyUnavailableError(type(missing).__name__) from None
@@ -320,12 +342,10 @@ def voice_provider() -> VoiceProvider:
 
 def voice_api_key() -> str:
     """The voice provider's API key from Secrets Manager, cached for ``secret_max_age``."""
-    from aws_lambda_powertools.utilities import parameters
-
     from ivr.core.settings import settings
 
     config = settings()
-    value = parameters.get_secret(config.voice_api_key_secret_id, max_age=config.secret_max_age)
+    value = secret_value(config.voice_api_key_secret_id, config.secret_max_age)
     return value.decode() if isinstance(value, bytes) else str(value)
 
 

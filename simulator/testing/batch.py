@@ -8,9 +8,10 @@ between calls (simulator/testing/warm.py); without it, each call gets a new in-m
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import multiprocessing
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ def run_path(path: Path, options: RunOptions, environment: Environment | None) -
     that cannot run is a record with ``error``, so one bad file does not stop a batch."""
     import yaml
 
-    from simulator.scenario import ScenarioError, run_file
+    from simulator.scenario import ScenarioError, run_scenario
     from simulator.testing.runner import TestCaseError, run_test_case_file
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -77,7 +78,7 @@ def run_path(path: Path, options: RunOptions, environment: Environment | None) -
                 environment=environment,
             ).as_json()
         else:
-            record = run_file(path, environment).as_json()
+            record = run_scenario(_scenario(path), environment).as_json()
     except (ScenarioError, TestCaseError, ValueError, OSError) as error:
         record = {
             "scenario": path.stem,
@@ -91,7 +92,23 @@ def run_path(path: Path, options: RunOptions, environment: Environment | None) -
     return record
 
 
+def _scenario(path: Path) -> dict[str, Any]:
+    """The scenario in ``path``, parsed once per version of the file (a batch repeats files):
+    each call gets its own copy, as a run may add to what it was given."""
+    stat = path.stat()
+    return copy.deepcopy(_parsed(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
+    from simulator.scenario import load
+
+    return load(path)
+
+
 # --- worker processes ---------------------------------------------------------------------------
+
+WORKER_PRELOAD = "simulator.testing.worker"
 
 _WORKER: Any = None
 _OPTIONS = RunOptions()
@@ -100,12 +117,9 @@ _OPTIONS = RunOptions()
 def _start_worker(options: RunOptions) -> None:
     global _WORKER, _OPTIONS
     sys.stdout = sys.stderr  # a worker's prints never reach the parent's JSON on stdout
-    from simulator.testing.warm import WarmAWS
+    from simulator.testing.warm import process_aws
 
-    level = os.environ.get("POWERTOOLS_LOG_LEVEL")
-    _WORKER = WarmAWS().__enter__()
-    # The handlers' INFO lines cost time and tell a batch nothing; a level asked for is kept.
-    os.environ["POWERTOOLS_LOG_LEVEL"] = level or "WARNING"
+    _WORKER = process_aws()  # built before the fork, normally (simulator/testing/worker.py)
     _OPTIONS = options
 
 
@@ -122,9 +136,12 @@ def run_batch(paths: list[Path], options: RunOptions, jobs: int) -> Iterator[dic
             for path in paths:
                 yield run_path(path, options, aws.fresh)
         return
-    # Workers start from a clean interpreter (forkserver), not a copy of this one: nothing the
-    # parent imported or configured (a handler's logger bound to stdout, a mock) leaks into them.
+    # Workers are not copies of this process: nothing it imported or configured (a handler's
+    # logger bound to stdout, a mock) leaks into them. They fork from the forkserver, a clean
+    # interpreter that first imports simulator/testing/worker.py: the in-memory AWS is built and
+    # warmed once there, not once per worker.
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([WORKER_PRELOAD])  # no effect once this process's is running
     with context.Pool(jobs, initializer=_start_worker, initargs=(options,)) as pool:
         yield from pool.imap(_run_in_worker, [str(p) for p in paths])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.callbacks import stored_callbacks
+from simulator.local_aws import table_is_empty
 
 
 def stored_transactions() -> list[dict[str, Any]]:
@@ -12,6 +13,8 @@ def stored_transactions() -> list[dict[str, Any]]:
     The record keeps what an auditor may read: never a card number, only brand and last four."""
     from ivr.adapters.dynamodb.tables import TransactionItem
 
+    if table_is_empty(TransactionItem.Meta.table_name):
+        return []  # seen in the in-memory backend: no Scan needed to know
     items = sorted(TransactionItem.scan(), key=lambda i: (i.created_at, i.payment_id))
     return [
         {
@@ -31,6 +34,10 @@ def stored_transactions() -> list[dict[str, Any]]:
 
 
 def callbacks_as_json() -> list[dict[str, Any]]:
+    from ivr.adapters.dynamodb.tables import CallbackItem
+
+    if table_is_empty(CallbackItem.Meta.table_name):
+        return []
     return [
         {
             "callback_id": c.callback_id,

@@ -7,6 +7,10 @@ lives in memory only (the local outbox and dialer, the sandbox processor, settin
 environment, the callback policy), so each call still starts from the same empty contact center.
 The tables after a scenario's ``given:`` are kept too (one snapshot per distinct seed), so a
 batch that repeats a scenario restores them instead of storing the same customers again.
+
+A batch's workers do not each build their own: the process they fork from does it once
+(``process_aws()`` and ``warm_up()``, run by simulator/testing/worker.py), imports every handler
+and plays one short call, so a worker starts with the imports, clients and tables already there.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from contextlib import ExitStack, contextmanager
 from functools import cache
 from typing import Any
 
+from simulator.lambda_service import load_handler
 from simulator.local_aws import LOCAL_REGION, apply_environment, in_memory_aws
 from simulator.scenario import Seed
 
@@ -137,3 +142,42 @@ class WarmAWS:
         """The environment one call runs in (simulator.scenario.Environment)."""
         self.restore(seed)
         yield
+
+
+_PROCESS_AWS: WarmAWS | None = None
+
+#: The call warm_up() plays: the first sample customer asks for their balance and hangs up.
+#: Its result does not matter; what it leaves behind (imports, clients, parsed flows) does.
+WARM_UP_CALL: dict[str, Any] = {
+    "name": "warm-up",
+    "call": {"from": "+13125550142", "at": "2026-12-01T09:30:00-06:00"},
+    "steps": [{"say": "what's my balance"}],
+}
+
+
+def process_aws() -> WarmAWS:
+    """This process's warm AWS, entered on first use and kept until the process ends. The
+    Powertools log level a caller set is kept; otherwise handlers log at WARNING (a batch's INFO
+    lines cost time and tell nobody anything): set before any handler module is imported."""
+    global _PROCESS_AWS
+    if _PROCESS_AWS is None:
+        import os
+
+        level = os.environ.get("POWERTOOLS_LOG_LEVEL")
+        aws = WarmAWS().__enter__()
+        os.environ["POWERTOOLS_LOG_LEVEL"] = level or "WARNING"
+        _PROCESS_AWS = aws
+    return _PROCESS_AWS
+
+
+def warm_up(aws: WarmAWS) -> None:
+    """Import every function's handler and play WARM_UP_CALL (the flows, the bot and the
+    handlers' lazy imports and clients), then put the empty tables back."""
+    from deploy.template import function_handlers
+    from simulator.scenario import run_scenario
+    from simulator.seed import sample_data
+
+    for logical_id in function_handlers():
+        load_handler(logical_id)
+    run_scenario({**WARM_UP_CALL, "given": sample_data()}, aws.fresh)
+    aws.restore()

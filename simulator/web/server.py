@@ -219,6 +219,13 @@ class AppHandler(_Handler):
 
     do_PUT = do_DELETE = do_PATCH = do_POST  # noqa: N815 - the API answers them (405/404)
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY, ...) goes where a POST would: the APIs answer it
+        themselves (405, 404), never http.server with an HTML 501."""
+        if name.startswith("do_"):
+            return self.do_POST
+        raise AttributeError(name)
+
     # --- the payment portal's API ----------------------------------------------------------------
 
     def proxy_portal_api(self) -> None:

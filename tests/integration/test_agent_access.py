@@ -398,3 +398,53 @@ def test_the_agent_moves_then_cancels_the_callers_callback_once(clock: Clock) ->
     assert first == again
     assert first[0] == 200 and first[1]["callback"]["status"] == "cancelled"
     assert on_contact(cancel, contact_id, AGENT)[0] == 404  # a new key: nothing left to cancel
+
+
+# --- found by schemathesis (tests/fuzz/test_api_schemathesis.py) ---------------------------------
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=51", "limit=abc", "limit=", "limt=5"])
+def test_a_backlog_query_the_document_does_not_allow_is_a_400(clock: Clock, query: str) -> None:
+    seed_callbacks(1)
+    assert backlog(SUPERVISOR, query)[0] == 400  # was a page of 20 (or of 50, clamped)
+
+
+def test_the_backlog_takes_every_limit_from_1_to_50(clock: Clock) -> None:
+    seed_callbacks(3)
+    assert len(backlog(SUPERVISOR, "limit=1")[1]["scheduled"]) == 1
+    assert len(backlog(SUPERVISOR, "limit=50")[1]["scheduled"]) == 3
+
+
+def test_a_clock_that_is_not_a_string_is_a_400_not_the_callers_clock(clock: Clock) -> None:
+    (only,) = seed_callbacks(1)
+    status, _ = call(
+        "callback_backlog",
+        "POST",
+        f"/callbacks/{only}/reschedule",
+        "/callbacks/{callbackId}/reschedule",
+        {"callbackId": only},
+        SUPERVISOR,
+        {"time": "2026-12-03T11:00", "clock": 0},
+    )
+    assert status == 400  # was 200: 0 read as "no clock", so the caller's
+
+
+def test_a_note_that_is_not_text_is_a_400(clock: Clock) -> None:
+    contact_id = a_contact_handled_by("agent")
+    assert on_contact(("agent_actions", "POST", "notes", {"text": 42}), contact_id, AGENT)[0] == 400
+
+
+def test_moving_when_no_callback_is_pending_is_a_404(clock: Clock) -> None:
+    contact_id = a_contact_handled_by("agent")
+    status, body = on_contact(CONTACT_ROUTES[5], contact_id, AGENT)
+    assert status == 404, body  # was 400: the caller's time zone looked up on no callback
+
+
+def test_a_move_without_an_idempotency_key_is_a_400(clock: Clock) -> None:
+    from simulator.callbacks import seed_callbacks as seed
+
+    contact_id = a_contact_handled_by("agent")
+    at = (START + timedelta(days=1)).isoformat()
+    seed([{"id": "ana-cb", "phone": ANA, "at": at, "timezone": "America/Chicago"}])
+    assert on_contact(CONTACT_ROUTES[5], contact_id, AGENT, key="")[0] == 400  # was 200
+    assert on_contact(CONTACT_ROUTES[5], contact_id, AGENT)[0] == 200

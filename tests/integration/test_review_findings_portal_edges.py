@@ -93,3 +93,36 @@ def test_a_card_number_in_disguise_is_refused_after_parsing(raw: str) -> None:
     answer = call(event)
     assert answer["statusCode"] == 400
     assert json.loads(answer["body"])["error"] == "card_number_not_accepted"
+
+
+# --- found by schemathesis (tests/fuzz/test_api_schemathesis.py) ---------------------------------
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/sessions/s-1", "GET"),
+        ("DELETE", "/sessions/s-1/payment", "POST"),
+        ("TRACE", "/sessions/s-1/verify", "POST"),
+        ("GET", "/sessions/s-1/link", "POST"),
+    ],
+)
+def test_a_method_the_resource_does_not_take_gets_405_with_allow(
+    method: str, path: str, allow: str
+) -> None:
+    event = api_event(method, path, None)
+    del event["headers"]["Content-Type"], event["multiValueHeaders"]["Content-Type"]
+
+    answer = call(event)
+
+    assert answer["statusCode"] == 405, answer  # was 415 (the body check came first) or 404
+    allowed = answer.get("multiValueHeaders", {}).get("Allow") or [answer["headers"]["Allow"]]
+    assert allowed == [allow]
+    assert json.loads(answer["body"])["error"] == "method_not_allowed"
+    assert answer["headers"]["Cache-Control"] == "no-store"
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_resource_the_portal_does_not_have_is_still_404() -> None:
+    assert call(api_event("PUT", "/sessions/s-1/refund", None))["statusCode"] == 404

@@ -8,12 +8,15 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from simulator.web.center import LocalContactCenter
 from simulator.web.server import LocalWebServer
 
+#: The agent API's one refusal (portal/agent-openapi.yaml, Refused).
+FORBIDDEN = {"error": "forbidden", "message": "Not allowed."}
 ANA = "+13125550142"
 BEN = "+12025550100"
 #: The IVR's time limits at a tenth of real time: a person's 20 s is 2 s here.
@@ -113,3 +116,68 @@ def test_the_phone_shows_texts_and_e_mails_in_the_order_sent_with_their_times(
         ("email", "Payment received"),
     ]
     assert inbox[0]["sentAt"] <= inbox[1]["sentAt"]
+
+
+# --- the local API Gateway, as schemathesis found it (tests/fuzz/test_api_schemathesis.py) ------
+
+
+def request(
+    web: LocalWebServer, method: str, path: str, headers: dict[str, str]
+) -> tuple[int, str, dict[str, Any]]:
+    """Status, Content-Type and JSON body of a request with no body."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(web.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    try:
+        connection.request(method, path, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.getheader("Content-Type") or "", json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "QUERY"])
+def test_a_method_http_server_does_not_know_reaches_the_api(
+    web: LocalWebServer, method: str
+) -> None:
+    status, content_type, body = request(web, method, f"/api/sessions/{uuid4()}/link", {})
+    assert (status, content_type) == (405, "application/json")  # was http.server's HTML 501
+    assert body["error"] == "method_not_allowed"
+
+
+def signed_in(web: LocalWebServer, username: str) -> str:
+    agents = web.center.agents
+    token = agents.sign_in(username, agents.password)
+    assert token is not None
+    return token
+
+
+def test_an_agent_action_with_the_token_and_no_body_reaches_the_function(
+    web: LocalWebServer,
+) -> None:
+    bearer = {"Authorization": f"Bearer {signed_in(web, 'agent')}"}
+    path = f"/agent-api/contacts/{uuid4()}/keypad-unlock"
+    # Was the local gate's own 403 ("Send the token or X-Local-Request."): no Content-Type.
+    assert request(web, "POST", path, bearer)[0::2] == (403, FORBIDDEN)
+
+
+def test_the_cookie_alone_changes_nothing_and_gets_the_apis_one_refusal(
+    web: LocalWebServer,
+) -> None:
+    cookie = {
+        "Cookie": f"agent_token={signed_in(web, 'agent')}",
+        "Content-Type": "application/json",
+    }
+    path = f"/agent-api/contacts/{uuid4()}/keypad-unlock"
+    assert request(web, "POST", path, cookie)[0::2] == (403, FORBIDDEN)
+
+
+def test_a_path_parameter_is_any_segment_as_api_gateway_passes_it(web: LocalWebServer) -> None:
+    bearer = {"Authorization": f"Bearer {signed_in(web, 'agent')}"}
+    # Was the local 404 "Missing Authentication Token": the function judges the id (403).
+    assert request(web, "GET", "/agent-api/contacts/null,null/timeline", bearer)[0::2] == (
+        403,
+        FORBIDDEN,
+    )

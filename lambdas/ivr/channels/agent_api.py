@@ -84,6 +84,17 @@ def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
     return body
 
 
+def text_field(body: dict[str, Any], key: str, default: str = "") -> str:
+    """A string field of the body (absent: ``default``); any other JSON type is a 400, never
+    coerced (``"clock": 0`` is not the caller's clock)."""
+    if key not in body:
+        return default
+    value = body[key]
+    if not isinstance(value, str):
+        raise InvalidActionError(f"{key}: a string")
+    return value
+
+
 def not_bookable(decision: Decision | None) -> Response[Any]:
     """A refused move or reschedule: why, and the nearest bookable times (UTC)."""
     refusal = decision.refusal.value if decision and decision.refusal else ""

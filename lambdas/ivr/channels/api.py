@@ -161,13 +161,16 @@ def header(event: dict[str, Any], name: str) -> str:
     return ""
 
 
-def reject_before_routing(event: Any) -> dict[str, Any] | None:
-    """Answers for requests that must not reach a route: not API Gateway, a form post, a PAN."""
+def reject_before_routing(event: Any, app: APIGatewayRestResolver) -> dict[str, Any] | None:
+    """Answers for requests that must not reach a route: not API Gateway, a form post, a PAN.
+    A change no route of ``app`` takes goes on to the router's 405 or 404 (it changes nothing)."""
     if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str):
         return problem(400, "bad_request", "Not an API request.")
     if _malformed(event):
         return problem(400, "bad_request", "Not an API request.")
-    if event["httpMethod"] in {"POST", "PUT", "PATCH", "DELETE"}:
+    method = event["httpMethod"]
+    routed = method in methods_allowed(app, str(event.get("path") or ""))
+    if method in {"POST", "PUT", "PATCH", "DELETE"} and routed:
         return _refused_change(event, event.get("body"))
     return None
 
@@ -204,7 +207,23 @@ def answer_unknown_routes_and_failures(app: APIGatewayRestResolver, api_name: st
 
     @app.not_found
     def not_found(error: Exception) -> Response[Any]:
+        allowed = methods_allowed(app, app.current_event.path)
+        if allowed:
+            # RFC 9110 15.5.6: a resource we have, asked with a method it does not take.
+            body = {"error": "method_not_allowed", "message": "Not a method of this resource."}
+            return Response(
+                status_code=405,
+                content_type="application/json",
+                body=body,
+                headers={"Allow": ", ".join(allowed)},
+            )
         return json_response(404, {"error": "not_found", "message": "No such resource."})
+
+
+def methods_allowed(app: APIGatewayRestResolver, path: str) -> list[str]:
+    """The methods the app's routes take on ``path`` (none: no such resource)."""
+    routes = [*app._static_routes, *app._dynamic_routes]  # Powertools keeps no public list
+    return sorted({route.method for route in routes if route.rule.match(path)})
 
 
 @dataclass(frozen=True)

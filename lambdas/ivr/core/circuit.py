@@ -70,22 +70,27 @@ class CircuitBreaker:
         self.forget = forget
 
     def state(self) -> CircuitState | None:
+        return self._read()[0]
+
+    def _read(self) -> tuple[CircuitState | None, bool]:
+        """The state, and whether the store answered at all."""
         try:
-            return self.store.read(self.name)
+            return self.store.read(self.name), True
         except StoreUnavailableError:
             logger.warning("circuit state unreadable; letting the call through")
-            return None
+            return None, False
 
     def call(self, operation: Callable[[], T], *, counts: Callable[[Exception], bool]) -> T:
         """Run ``operation`` unless the circuit is open (CircuitOpenError). An exception for
-        which ``counts`` is true is a failure of the dependency; others pass through uncounted."""
-        state = self.state()
+        which ``counts`` is true is a failure of the dependency; others pass through uncounted.
+        A store that did not answer the read is not asked again to count (the caller's time)."""
+        state, readable = self._read()
         if state is not None and state.is_open(self.clock()):
             raise CircuitOpenError(f"circuit {self.name} open until {state.open_until}")
         try:
             result = operation()
         except Exception as failure:
-            if counts(failure):
+            if counts(failure) and readable:
                 self._failed()
             raise
         if state is not None and state.failures:

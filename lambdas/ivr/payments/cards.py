@@ -45,6 +45,14 @@ class PaymentDeclinedError(IvrError):
     code = "PaymentDeclined"
 
 
+class ProcessorUnavailableError(IvrError):
+    """The processor did not answer in time (or could not be reached). The charge may have been
+    made: the transaction stays open, and charging it again with the same idempotency key
+    answers what the processor did, never a second charge."""
+
+    code = "ProcessorUnavailable"
+
+
 class InvalidAmountError(InvalidInputError):
     """An amount that cannot be charged (zero, negative, above the limit)."""
 
@@ -176,4 +184,7 @@ class PaymentProcessor(Protocol):
         """The brand and last four behind a token; None for a token the processor never issued."""
 
     def charge(self, token: str, amount: Money, idempotency_key: str) -> ChargeResult:
-        """Charge once per idempotency key: the same key answers the first result again."""
+        """Charge once per idempotency key: the same key answers the first result again.
+
+        Raises ProcessorUnavailableError when the processor does not answer within the adapter's
+        deadline (which must leave the step inside Connect's 8 s)."""

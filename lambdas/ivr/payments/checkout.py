@@ -15,9 +15,16 @@ from enum import StrEnum
 from typing import Protocol
 
 from ivr.callers import CallerStore, Customer
-from ivr.core.errors import ConflictError, IvrError, NotFoundError, RefusedError
+from ivr.core.errors import (
+    ConflictError,
+    IvrError,
+    NotFoundError,
+    NotificationError,
+    RefusedError,
+)
 from ivr.core.hashing import keyed_hash, new_salt
 from ivr.core.money import Money
+from ivr.core.observability import logger
 from ivr.notify import MessageQueue, OutgoingMessage
 from ivr.payments.cards import (
     MAX_PAYMENT,
@@ -358,11 +365,18 @@ def start_portal_payment(
         claims.release(key, issued.session.session_id)
         raise
     link = link_for(portal_base_url, issued.session.session_id, issued.link_token)
-    queue.enqueue(
-        messages.portal_link_sms(
-            session_id=issued.session.session_id, phone=customer.phone, link=link, amount=amount
+    try:
+        queue.enqueue(
+            messages.portal_link_sms(
+                session_id=issued.session.session_id, phone=customer.phone, link=link, amount=amount
+            )
         )
-    )
+    except IvrError:
+        # The link never went out: give the step up, so running it again (the flow's retry,
+        # Connect's) sends a new link instead of answering StepInProgress for the whole call.
+        # The transaction stays open for it; the unsent session expires unused.
+        claims.release(key, issued.session.session_id)
+        raise
     sessions.mark_link_queued(issued.session.session_id)
     return PortalStart(issued.session.session_id, payment_id, amount, issued.pin)
 
@@ -550,20 +564,41 @@ def charge_transaction(
         after_approval()
     customer = callers.find_by_phone(txn.customer_phone)
     if customer is not None:
+        _queue_confirmations(payment_id, customer, txn.amount, card, now, queue, messages)
+    return PaymentOutcome(
+        result.status, payment_id, txn.amount, card.last4, reference, brand=card.brand
+    )
+
+
+def _queue_confirmations(
+    payment_id: str,
+    customer: Customer,
+    amount: Money,
+    card: CardSummary,
+    now: datetime,
+    queue: MessageQueue,
+    messages: PaymentMessages,
+) -> None:
+    """Queue the SMS and e-mail of a payment that is made. A queue that cannot be reached does
+    not unmake it: the caller still hears it is paid, and the error log names the payment whose
+    confirmations an operator sends again (tests/faults/test_payment_faults.py)."""
+    try:
         for message in messages.payment_confirmations(
             payment_id=payment_id,
             first_name=customer.first_name,
             phone=customer.phone,
             email=customer.email,
-            amount=txn.amount,
+            amount=amount,
             last4=card.last4,
             at=now,
             timezone=customer.timezone,
         ):
             queue.enqueue(message)  # the sender sends each key once, however often it is queued
-    return PaymentOutcome(
-        result.status, payment_id, txn.amount, card.last4, reference, brand=card.brand
-    )
+    except NotificationError as error:
+        logger.error(
+            "payment confirmations not queued",
+            extra={"paymentId": payment_id, "errorCode": error.code},
+        )
 
 
 def _settle(

@@ -67,11 +67,14 @@ def _table(env_var: str, default: str) -> str:
 
 
 class _Deadlines:
-    """Connect gives a Lambda block 8 s at most: a slow or unreachable table must fail fast."""
+    """Connect gives a Lambda block 8 s at most: a slow or unreachable table must fail fast.
+    Three tries of 1 s (standard retries, jittered backoff of at most 1 s, then 2 s): a hung
+    table costs a step about 3 to 4 s, a throttle that does not clear about 1.5 s
+    (tests/faults/test_dynamodb_faults.py)."""
 
     region = _REGION
-    connect_timeout_seconds = 1
-    read_timeout_seconds = 2
+    connect_timeout_seconds: float = 1
+    read_timeout_seconds: float = 1
     max_retry_attempts = 2
 
 
@@ -307,6 +310,10 @@ class CircuitItem(Model):
 
     class Meta(_Deadlines):
         table_name = _table("CIRCUIT_BREAKERS_TABLE", "CircuitBreakers")
+        # The breaker guards a provider that has its own deadline: one short try, so a slow
+        # breaker table never adds seconds to the provider's (it lets calls through instead).
+        read_timeout_seconds = 0.5
+        max_retry_attempts = 0
 
     name = UnicodeAttribute(hash_key=True)
     failures = NumberAttribute(default=0)
