@@ -8,7 +8,6 @@ from ivr.callers import balance_of, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
 from ivr.core.settings import settings
-from ivr.payments.checkout import NoCustomerError, check_payment_amount
 
 
 @logger.inject_lambda_context(correlation_id_path=CONNECT_CONTACT_ID)
@@ -22,6 +21,9 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
 
 
 def _check_amount(request: ConnectRequest, number: str | None, region: str) -> ConnectAnswer:
+    # The payment rules load with the step that needs them: a balance read does not pay for them.
+    from ivr.payments.checkout import NoCustomerError, check_payment_amount
+
     customer = look_up_caller(number, callers=wiring.callers(), region=region).customer
     if customer is None:
         raise NoCustomerError("a payment needs a known caller")

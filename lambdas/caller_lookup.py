@@ -4,8 +4,7 @@ booked? (InvokeLambdaFunction; one GetItem: both marks travel on the customer it
 from __future__ import annotations
 
 from ivr import wiring
-from ivr.callbacks.scheduling import spoken
-from ivr.callers import LookupStatus, look_up_caller
+from ivr.callers import LookupStatus, PendingCallbackMark, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler
 from ivr.core.observability import CONNECT_CONTACT_ID, logger
 from ivr.core.settings import settings
@@ -36,6 +35,14 @@ def lambda_handler(request: ConnectRequest) -> ConnectAnswer:
         openAmountSpoken=open_txn.amount.spoken() if open_txn else None,
         hasPendingCallback=pending is not None,
         pendingCallbackId=pending.callback_id if pending else None,
-        # In the caller's own zone, as the callback flow and the SMS say it.
-        pendingCallbackSpoken=spoken(pending.call_at, pending.timezone) if pending else None,
+        pendingCallbackSpoken=_spoken(pending) if pending else None,
     )
+
+
+def _spoken(pending: PendingCallbackMark) -> str:
+    """When the booked callback is, in the caller's own zone, as the callback flow and the SMS
+    say it. The scheduling rules are imported only for a caller who has one booked: most
+    lookups do not, and a cold start pays for every module it imports."""
+    from ivr.callbacks.scheduling import spoken
+
+    return spoken(pending.call_at, pending.timezone)

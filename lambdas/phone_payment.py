@@ -13,7 +13,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr import wiring
-from ivr.adapters.connect.stored_input import carried
+from ivr.adapters.connect.ciphertext import carried
 from ivr.callers import Customer, look_up_caller
 from ivr.channels.connect import ConnectAnswer, ConnectRequest, answer, connect_handler, dispatch
 from ivr.core import clock

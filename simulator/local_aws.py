@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -167,6 +168,14 @@ def reset_caches() -> None:
         wiring.customer_records,
     ):
         factory.cache_clear()
+    # The shared session and DynamoDB clients exist only if their modules were imported (and at
+    # interpreter exit, when an unclosed stack ends, nothing new can be imported).
+    connection = sys.modules.get("ivr.adapters.dynamodb.connection")
+    if connection is not None:
+        connection.dynamodb_client.cache_clear()
+    aws = sys.modules.get("ivr.adapters.aws")
+    if aws is not None:
+        aws.forget_sessions()
     settings.settings.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
 

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
     from ivr.callbacks.service import CallbackService, CallbackStore, OutboundDialer
     from ivr.callers import CallerStore
     from ivr.core.circuit import CircuitBreaker, CircuitStore
+    from ivr.core.keypad_input import StoredInputDecrypter
     from ivr.customers.changes import ChangeSettings, CustomerChangeStore
     from ivr.customers.files import ImportAlerts, ImportFiles, MapStarter
     from ivr.customers.importing import CustomerImportStore, ImportSettings
     from ivr.notify import MessageQueue, Notifier
     from ivr.payments.cards import PaymentProcessor
     from ivr.payments.checkout import PaymentMessages
-    from ivr.payments.keypad import StoredInputDecrypter
     from ivr.payments.portal import PortalSessionStore
     from ivr.payments.transactions import TransactionStore
     from ivr.steps import StepClaims
@@ -107,15 +107,15 @@ def dialer() -> OutboundDialer:
     if config.dialer == "local":
         return local_dialer()
     if config.dialer == "connect":
-        import boto3
         from botocore.config import Config
 
+        from ivr.adapters.aws import new_boto3_client
         from ivr.adapters.connect.dialer import ConnectDialer
 
         # The sweeper is not bound by Connect's 8 s; standard retries reuse the ClientToken.
         client_config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard"})
         return ConnectDialer(
-            boto3.session.Session().client("connect", config=client_config),
+            new_boto3_client("connect", client_config),
             instance_id=config.connect_instance_id,
             contact_flow_id=config.callback_outbound_flow_id,
             queue_id=config.callback_queue_id,
@@ -190,16 +190,18 @@ def step_notifier() -> Notifier:
 
 @cache
 def aws_client(service: str) -> Any:
-    """A boto3 client with deadlines that fit inside Connect's 8 s (created on first use)."""
-    import boto3
+    """A boto3 client with deadlines that fit inside Connect's 8 s (created on first use, from the
+    one session every client shares)."""
     from botocore.config import Config
 
-    # Three tries of 1 s, as the tables' (ivr.adapters.dynamodb.tables): a hung queue or
+    from ivr.adapters.aws import new_boto3_client
+
+    # Three tries of 1 s, as the tables' (ivr.adapters.dynamodb.connection): a hung queue or
     # provider costs about 3 to 4 s, not the 9 s and more three tries of 3 s did.
     config = Config(
         connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 3, "mode": "standard"}
     )
-    return boto3.session.Session().client(service, config=config)
+    return new_boto3_client(service, config)
 
 
 @cache
@@ -229,11 +231,12 @@ def secrets_provider() -> SecretsProvider:
 
 @cache
 def message_queue() -> MessageQueue:
-    """Where Connect-facing functions put messages for the sender function."""
+    """Where Connect-facing functions put messages for the sender function (the SQS client is made
+    when a message is first sent, not for every step that might send one)."""
     from ivr.adapters.messaging.queue import SqsMessageQueue
     from ivr.core.settings import settings
 
-    return SqsMessageQueue(aws_client("sqs"), settings().notifications_queue_url)
+    return SqsMessageQueue(lambda: aws_client("sqs"), settings().notifications_queue_url)
 
 
 @cache
@@ -291,8 +294,8 @@ def input_decrypter() -> StoredInputDecrypter:
 def input_decryption_keys() -> dict[str, bytes]:
     """EncryptionKeyId -> PEM private key, from Secrets Manager (cached for secret_max_age)."""
     from ivr.adapters.connect.stored_input import private_keys_from_secret
+    from ivr.core.keypad_input import DecryptionKeyUnavailableError
     from ivr.core.settings import settings
-    from ivr.payments.keypad import DecryptionKeyUnavailableError
 
     config = settings()
     try:

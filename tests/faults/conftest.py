@@ -188,10 +188,15 @@ if not any(entry[1] is _HOOK for entry in BUILTIN_HANDLERS):
 
 
 def _forget_pynamodb_clients() -> None:
-    """PynamoDB keeps one connection per model class, made before the hook may have been in
-    place; dropping them makes the next request build a client that has it."""
+    """PynamoDB keeps one connection per model class, and every table sends through one shared
+    client, made before the hook may have been in place (and with standard retries' quota, which
+    an earlier test's faults may have drained); dropping them makes the next request build a
+    client that has the hook and a full quota."""
     from pynamodb.models import Model
 
+    from ivr.adapters.dynamodb.connection import dynamodb_client
+
+    dynamodb_client.cache_clear()
     pending: list[type[Any]] = list(Model.__subclasses__())
     while pending:
         model = pending.pop()

@@ -71,7 +71,7 @@ def paying(faults: Faults, monkeypatch: pytest.MonkeyPatch) -> Iterator[TimingOu
 
 
 def _pay_event(contact_id: str, payment_id: str) -> dict[str, Any]:
-    from ivr.adapters.connect.stored_input import carried
+    from ivr.adapters.connect.ciphertext import carried
 
     return connect_event(
         {"paymentId": payment_id, "intent": "MakePayment"},

@@ -84,7 +84,7 @@ def test_our_private_key_decrypts_what_the_caller_typed() -> None:
 
 
 def test_a_ciphertext_carried_between_steps_still_decrypts() -> None:
-    from ivr.adapters.connect.stored_input import carried
+    from ivr.adapters.connect.ciphertext import carried
     from simulator.input_keys import local_input_key
 
     key = local_input_key()
@@ -101,7 +101,7 @@ def test_a_ciphertext_carried_between_steps_still_decrypts() -> None:
     ids=["timeout", "empty", "garbage", "another-instances-key", "oversized"],
 )
 def test_what_was_not_encrypted_for_our_key_is_unreadable(stored: str) -> None:
-    from ivr.payments.keypad import UnreadableInputError
+    from ivr.core.keypad_input import UnreadableInputError
     from simulator.input_keys import local_input_key
 
     key = local_input_key()
@@ -110,7 +110,7 @@ def test_what_was_not_encrypted_for_our_key_is_unreadable(stored: str) -> None:
 
 
 def test_a_damaged_ciphertext_is_unreadable() -> None:
-    from ivr.payments.keypad import UnreadableInputError
+    from ivr.core.keypad_input import UnreadableInputError
     from simulator.input_keys import local_input_key
 
     key = local_input_key()
@@ -208,7 +208,7 @@ def _start(contact_id: str, lambda_context: Any) -> str:
 
 
 def _pay_event(contact_id: str, payment_id: str, card: str = "4242424242424242") -> dict[str, Any]:
-    from ivr.adapters.connect.stored_input import carried
+    from ivr.adapters.connect.ciphertext import carried
 
     event: dict[str, Any] = load_event("connect/phone_payment_pay.json")
     data = event["Details"]["ContactData"]
@@ -299,7 +299,7 @@ def test_a_good_card_number_is_carried_only_as_ciphertext(world: Any, lambda_con
 
 def test_an_expiry_past_in_the_callers_zone_is_asked_again(world: Any, lambda_context: Any) -> None:
     # 15:30 UTC on 1 December 2026 is 09:30 in Chicago: November 2026 is over there.
-    from ivr.adapters.connect.stored_input import carried
+    from ivr.adapters.connect.ciphertext import carried
 
     card = carried(encrypted("4242424242424242"))
     past = _invoke(

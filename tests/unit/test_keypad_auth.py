@@ -26,8 +26,8 @@ from ivr.auth.keypad import (
 )
 from ivr.callers import Customer, KnowledgeHashes
 from ivr.core.hashing import keyed_hash
+from ivr.core.keypad_input import UnreadableInputError
 from ivr.core.money import Money
-from ivr.payments.keypad import UnreadableInputError
 from tests import fakes
 
 PEPPER = b"test-pepper"

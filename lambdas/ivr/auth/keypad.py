@@ -30,8 +30,8 @@ from ivr.auth.voice import record
 from ivr.callers import CallerStore, Customer
 from ivr.core.errors import ConflictError, IvrError, StoreUnavailableError
 from ivr.core.hashing import keyed_hash, matches, new_salt
+from ivr.core.keypad_input import StoredInputDecrypter, UnreadableInputError
 from ivr.notify import Channel, Notifier, OutgoingMessage
-from ivr.payments.keypad import StoredInputDecrypter, UnreadableInputError
 
 #: Connect stores this word in $.StoredCustomerInput when the caller pressed nothing in time.
 NO_INPUT = "Timeout"

@@ -14,8 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import ConnectContactFlowEvent
-
 from ivr.core.errors import IvrError, MalformedEventError
 from ivr.core.observability import logger
 from ivr.core.settings import settings
@@ -59,7 +57,7 @@ def parse_event(event: Any) -> ConnectRequest:
     details = event.get("Details")
     if not isinstance(details, dict) or not isinstance(details.get("ContactData"), dict):
         raise MalformedEventError("event has no Details.ContactData")
-    data = ConnectContactFlowEvent(event).contact_data
+    data = details["ContactData"]
     contact_id = data.get("ContactId")
     if not isinstance(contact_id, str) or not contact_id:
         raise MalformedEventError("event has no ContactId")

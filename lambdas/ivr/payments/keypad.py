@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
 
 from ivr.callers import CallerStore
-from ivr.core.errors import IvrError, NotFoundError
+from ivr.core.errors import NotFoundError
+from ivr.core.keypad_input import StoredInputDecrypter, UnreadableInputError
 from ivr.notify import MessageQueue
 from ivr.payments.cards import (
     CardField,
@@ -34,23 +34,6 @@ from ivr.payments.checkout import (
 )
 from ivr.payments.portal_link import payment_reference
 from ivr.payments.transactions import PaymentChannel, TransactionStatus, TransactionStore
-
-
-class UnreadableInputError(IvrError):
-    """A stored input that is no ciphertext of ours: "Timeout", damaged, or another key's."""
-
-    code = "UnreadableInput"
-
-
-class DecryptionKeyUnavailableError(IvrError):
-    """The private keys for keypad input cannot be had (secret missing, unreadable, down)."""
-
-    code = "DecryptionKeyUnavailable"
-
-
-class StoredInputDecrypter(Protocol):
-    def decrypt(self, stored_input: str) -> str:
-        """The digits Connect encrypted into ``stored_input``; UnreadableInputError otherwise."""
 
 
 @dataclass(frozen=True, repr=False)

@@ -14,8 +14,6 @@ messages with many keys).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import re
@@ -28,16 +26,15 @@ from aws_encryption_sdk.exceptions import InvalidKeyIdError
 from aws_encryption_sdk.identifiers import EncryptionKeyType, WrappingAlgorithm
 from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
 from aws_encryption_sdk.key_providers.raw import RawMasterKeyProvider
+from cryptography.hazmat.primitives import serialization
 
-from ivr.payments.keypad import UnreadableInputError
+from ivr.adapters.connect.ciphertext import decode_stored_input
+from ivr.core.keypad_input import UnreadableInputError
 
 #: The key provider id Connect writes into every message it encrypts.
 CONNECT_PROVIDER_ID = "AmazonConnect"
 #: What Connect wraps the data key with (not configurable on Connect's side).
 CONNECT_WRAPPING = WrappingAlgorithm.RSA_OAEP_SHA512_MGF1
-#: A 19-digit input encrypts to ~1.2 KB of base64 with a 4096-bit key; anything far longer is
-#: not Connect's and is refused before any cryptography runs.
-MAX_STORED_INPUT = 4096
 #: The digits a keypad field may hold (a card number is the longest, 19).
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
 
@@ -57,10 +54,24 @@ class _ConnectKeys(RawMasterKeyProvider):  # type: ignore[misc]  # the SDK is un
         pem = self.private_keys.get(key_id.decode("utf-8", "replace"))
         if pem is None:
             raise InvalidKeyIdError("no private key for this EncryptionKeyId")
-        return WrappingKey(
-            wrapping_algorithm=CONNECT_WRAPPING,
-            wrapping_key=pem,
-            wrapping_key_type=EncryptionKeyType.PRIVATE,
+        return _OwnPrivateKey(pem)
+
+
+class _OwnPrivateKey(WrappingKey):  # type: ignore[misc]  # the SDK is unannotated
+    """Our private key as the SDK's wrapping key, parsed without cryptography's RSA key checks.
+
+    The checks cost about 250 ms of CPU for a 4096-bit key (36 ms for 2048), on the first keypad
+    or card event of every execution environment. They protect against keys from an untrusted
+    source; this key is ours, read from our own secret, which is where cryptography's guidance
+    for ``unsafe_skip_rsa_key_validation`` allows skipping them. A key that is not a valid RSA
+    key still fails, at decryption, as unreadable input.
+    """
+
+    def __init__(self, pem: bytes) -> None:  # not super().__init__: it parses with the checks
+        self.wrapping_algorithm = CONNECT_WRAPPING
+        self.wrapping_key_type = EncryptionKeyType.PRIVATE
+        self._wrapping_key = serialization.load_pem_private_key(
+            pem, password=None, unsafe_skip_rsa_key_validation=True
         )
 
 
@@ -73,27 +84,6 @@ def private_keys_from_secret(secret: str) -> dict[str, bytes]:
     if not isinstance(keys, dict) or not keys:
         raise ValueError("the input decryption secret maps no EncryptionKeyId to a key")
     return {str(key_id): str(pem).encode() for key_id, pem in keys.items()}
-
-
-def decode_stored_input(stored: str) -> bytes:
-    """Base64 (standard, as Connect stores it, or URL-safe without padding, as our answers
-    carry it between steps) -> the Encryption SDK message."""
-    text = stored.strip()
-    if not text or len(text) > MAX_STORED_INPUT:
-        raise UnreadableInputError("not a stored input ciphertext")
-    text = text.replace("-", "+").replace("_", "/")
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError) as bad:
-        raise UnreadableInputError("not base64") from bad
-
-
-def carried(stored: str) -> str:
-    """A ciphertext as the flow carries it to the next step: URL-safe base64 without padding,
-    so the value is only letters, digits, "-" and "_" (what Connect's string map promises)."""
-    if not stored:
-        return ""
-    return base64.urlsafe_b64encode(decode_stored_input(stored)).decode().rstrip("=")
 
 
 class EncryptionSdkDecrypter:

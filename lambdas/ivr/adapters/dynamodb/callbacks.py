@@ -10,15 +10,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ivr.adapters.dynamodb.connection import Connection
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.tables import (
-    _REGION,
     CallbackGuardItem,
     CallbackItem,
     CallbackSlotItem,
@@ -109,7 +108,7 @@ class DynamoCallbackStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = Connection(region=_REGION)
+            self._connection = Connection()
         return TransactWrite(connection=self._connection)
 
     def _write(self, build: Callable[[TransactWrite, bool], None], *, mark: bool) -> None:

@@ -55,7 +55,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
+
+from ivr.adapters.dynamodb.connection import Deadlines, Model
 
 # PynamoDB reads Meta at import time; this is the one place the environment is read outside
 # settings(). An unset region falls through to botocore's own resolution.
@@ -66,16 +67,8 @@ def _table(env_var: str, default: str) -> str:
     return os.environ.get(env_var, default)
 
 
-class _Deadlines:
-    """Connect gives a Lambda block 8 s at most: a slow or unreachable table must fail fast.
-    Three tries of 1 s (standard retries, jittered backoff of at most 1 s, then 2 s): a hung
-    table costs a step about 3 to 4 s, a throttle that does not clear about 1.5 s
-    (tests/faults/test_dynamodb_faults.py)."""
-
+class _Deadlines(Deadlines):
     region = _REGION
-    connect_timeout_seconds: float = 1
-    read_timeout_seconds: float = 1
-    max_retry_attempts = 2
 
 
 class OpenTransactionAttribute(MapAttribute[str, object]):

@@ -7,14 +7,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
-from pynamodb.connection import Connection
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ivr.adapters.dynamodb.connection import Connection
 from ivr.adapters.dynamodb.errors import translated
 from ivr.adapters.dynamodb.tables import (
-    _REGION,
     CustomerItem,
     OpenTransactionAttribute,
     TransactionItem,
@@ -52,7 +51,7 @@ class DynamoTransactionStore:
 
     def _transaction(self) -> TransactWrite:
         if self._connection is None:
-            self._connection = Connection(region=_REGION)
+            self._connection = Connection()
         return TransactWrite(connection=self._connection)
 
     def open(self, transaction: Transaction) -> None:
