@@ -17,6 +17,18 @@ SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(shell cat requirements-sam.txt | cksum | cut -d' ' -f1)
 # One line per set-up phase, so two minutes of installing never look like a hang.
 STEP = @printf '==> %s\n'
+# Both venvs are filled by uv (pinned, from PyPI, installed into .venv by pip): a fresh clone's
+# installs take seconds instead of minutes. When uv cannot be had or fails, pip does it as before.
+UV_VERSION := 0.13.8
+UV := $(VENV)/bin/uv
+# $(call install,PYTHON,ARGS): install ARGS into PYTHON's venv, with uv, else with pip.
+install = if test -x $(UV) && $(UV) pip install --quiet --python $(1) $(2); then :; else \
+	test ! -x $(UV) || printf '==> [set-up] uv failed: pip installs instead\n'; \
+	$(1) -m pip install --quiet --disable-pip-version-check --upgrade pip && \
+	$(1) -m pip install --quiet --disable-pip-version-check $(2); fi
+# `make pytest` runs the files on this many xdist workers (auto: one per core), longest first
+# (tests/conftest.py); `make pytest PYTEST_WORKERS=0` runs them in this one process.
+PYTEST_WORKERS ?= auto
 # The portal pages' npm dependencies (amazon-connect-streams, axe-core for the browser tests).
 PORTAL_STAMP := portal/node_modules/.installed-$(shell cat portal/package-lock.json | cksum | cut -d' ' -f1)
 
@@ -29,7 +41,9 @@ call: venv ## A call in this terminal (uses a running `make run`, else starts it
 	@$(VENV)/bin/ivr call --from "$(or $(FROM),+13125550142)" --port $(DYNAMODB_PORT) \
 		--web-port $(WEB_PORT)
 
-test: venv portal chromium sam lint type cfn pytest ## Everything CI checks (installs what it needs)
+test: ## Everything CI checks (installs what it needs: the set-up steps run side by side)
+	@$(MAKE) --no-print-directory -j4 venv portal chromium sam
+	@$(MAKE) --no-print-directory lint type cfn pytest
 
 unit: venv ## The unit tier: domain and channels against fakes, no sockets; seconds
 	$(PY) -m pytest tests/unit -q
@@ -49,12 +63,12 @@ $(PORTAL_STAMP): portal/package.json portal/package-lock.json
 venv: $(STAMP)
 
 $(STAMP):
-	$(STEP) "[set-up 1/2] $(VENV): a Python venv"
+	$(STEP) "[set-up 1/2] $(VENV): a Python venv, and uv (PyPI) to install into it"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(STEP) "[set-up 2/2] $(VENV): the dev tools and handlers' dependencies (pip, about a minute)"
-	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar on \
-		-r requirements-dev.txt -e .
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+		|| printf '==> [set-up] uv did not install: pip installs instead (slower)\n'
+	$(STEP) "[set-up 2/2] $(VENV): the dev tools and handlers' dependencies (uv: seconds; pip: minutes)"
+	@$(call install,$(PY),-r requirements-dev.txt -e .)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -72,10 +86,10 @@ chromium: ## Debian's chromium for tests/browser (apt-get install when it is mis
 
 sam: $(SAM_STAMP) ## The SAM CLI in .venv-sam (requirements-sam.txt), for tests/integration/test_sam_build.py
 
-$(SAM_STAMP): requirements-sam.txt
-	$(STEP) "[set-up] $(SAM_VENV): the SAM CLI (pip, about a minute)"
+$(SAM_STAMP): requirements-sam.txt | $(STAMP)
+	$(STEP) "[set-up] $(SAM_VENV): the SAM CLI (uv: seconds; pip: about a minute)"
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
-	@$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	@$(call install,$(SAM_VENV)/bin/python,-r requirements-sam.txt)
 	@rm -f $(SAM_VENV)/.installed-*
 	@touch $@
 
@@ -94,8 +108,15 @@ cfn: venv
 	$(VENV)/bin/cfn-lint template.yaml
 	$(PY) -m deploy.render --check
 
+# schemathesis gives every operation of an API document one and the same test id, and xdist,
+# which schedules by id, would run one per document and drop the rest: that file runs after the
+# others, in one process.
+SCHEMATHESIS_TESTS := tests/fuzz/test_api_schemathesis.py
 pytest: venv portal
-	SAM_CLI="$(CURDIR)/$(SAM_VENV)/bin/sam" SAM_CLI_TELEMETRY=0 $(PY) -m pytest
+	SAM_CLI="$(CURDIR)/$(SAM_VENV)/bin/sam" SAM_CLI_TELEMETRY=0 $(PY) -m pytest \
+		$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile \
+		--no-loadscope-reorder --ignore=$(SCHEMATHESIS_TESTS))
+	$(if $(filter-out 0,$(PYTEST_WORKERS)),$(PY) -m pytest -q $(SCHEMATHESIS_TESTS))
 
 build: venv ## Stage the shared Lambda artifact in build/artifact and import every handler from it
 	rm -rf build/artifact

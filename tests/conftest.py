@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,25 @@ def load_event(name: str) -> Any:
     return json.loads((EVENTS / name).read_text())
 
 
+@pytest.fixture(autouse=True)
+def _handler_log_level_restored() -> Iterator[None]:
+    """The `ivr` CLI run in-process (simulator.cli.main) turns the handlers' Logger down to
+    CRITICAL for the rest of the process; a test that reads the handlers' log lines must not
+    depend on whether such a test ran before it in the same process (xdist workers run the
+    files in another order than a single process does)."""
+    observability = sys.modules.get("ivr.core.observability")
+    level = observability.logger.log_level if observability is not None else None
+    variable = os.environ.get("POWERTOOLS_LOG_LEVEL")
+    yield
+    if variable is None:
+        os.environ.pop("POWERTOOLS_LOG_LEVEL", None)
+    else:
+        os.environ["POWERTOOLS_LOG_LEVEL"] = variable
+    observability = sys.modules.get("ivr.core.observability")
+    if observability is not None:  # the level it had, else the one it was made with
+        observability.logger.setLevel(level or os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto's in-memory AWS with the template's tables and secrets (one request at a time)."""
@@ -56,3 +76,94 @@ def lambda_context() -> Any:
     from simulator.context import lambda_context as make
 
     return make("test-function")
+
+
+# --- `make pytest` runs the suite on two xdist workers, a whole file per worker at a time
+# (--dist loadfile: a file's module-scoped stack, browser or warm tables are built once, and its
+# tests run in their order), the files in the order below (--no-loadscope-reorder). The files
+# that take longest, mostly waiting on a subprocess or the IVR's timers, go first, so no worker
+# is left with one of them at the end while the other has nothing to do. Measured on this
+# 2-core machine (wall seconds under load, ranked; see README "The two commands").
+LONGEST_FIRST = (
+    "tests/integration/test_sam_build.py",
+    "tests/browser/test_contact_center.py",
+    "tests/integration/test_cli_ports_and_json.py",
+    "tests/browser/test_several_calls.py",
+    "tests/browser/test_payment_portal.py",
+    "tests/integration/test_customer_import.py",
+    "tests/integration/test_customers_cli.py",
+    "tests/browser/test_agent_desk.py",
+    "tests/integration/test_build.py",
+    "tests/integration/test_interactive_voice.py",
+    "tests/integration/test_template.py",
+    "tests/integration/test_local_stack.py",
+    "tests/integration/test_interactive_call.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist only: the longest files first, each file's tests kept in their order."""
+    if not hasattr(config, "workerinput"):
+        return
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    position = {id(item): index for index, item in enumerate(items)}
+    items.sort(
+        key=lambda item: (
+            rank.get(item.nodeid.split("::", 1)[0], len(rank)),
+            position[id(item)],
+        )
+    )
+
+
+# --- The scenarios' flow coverage, with or without pytest-xdist (`make pytest` runs 2 workers).
+# A process running tests has no ``workerinput`` when it is the only one, and has it when it is
+# an xdist worker; the controller of an xdist run has none and runs no test. Any session-end hook
+# that looks at what the whole run did must work out which of the three it is in the same way.
+
+
+#: The Lex corpus score's lines, as the worker that ran tests/unit/lex/test_utterance_corpus.py
+#: printed them (empty without xdist: then this process scored the corpus itself).
+_LEX_CORPUS_FROM_WORKERS: list[str] = []
+
+
+def _lex_corpus_lines() -> list[str]:
+    """The corpus score, when this process ran the corpus test (tests/unit/lex/corpus.py)."""
+    corpus = sys.modules.get("tests.unit.lex.corpus")
+    if corpus is None or corpus.score_corpus.cache_info().currsize == 0:
+        return []
+    lines: list[str] = list(corpus.score_corpus().lines())
+    return lines
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):  # an xdist worker: hand the summaries over
+        from tests.scenarios.records import WORKER_OUTPUT_KEY, worker_output
+
+        output = session.config.workeroutput  # type: ignore[attr-defined]
+        output[WORKER_OUTPUT_KEY] = worker_output()
+        output["lex_corpus"] = _lex_corpus_lines()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """In the controller: a worker has finished (xdist's hook; absent without xdist)."""
+    from tests.scenarios.records import WORKER_OUTPUT_KEY, add_worker_output
+
+    output = getattr(node, "workeroutput", {})
+    if output.get(WORKER_OUTPUT_KEY):
+        add_worker_output(output[WORKER_OUTPUT_KEY])
+    _LEX_CORPUS_FROM_WORKERS.extend(output.get("lex_corpus") or [])
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The scenarios' flow coverage and the Lex corpus score, once, for the whole run."""
+    from tests.scenarios.records import write_coverage
+
+    if hasattr(terminalreporter.config, "workerinput"):
+        return  # the controller prints them, for every worker
+    write_coverage(terminalreporter)
+    lex_lines = _LEX_CORPUS_FROM_WORKERS or _lex_corpus_lines()
+    if lex_lines:
+        terminalreporter.section("Lex utterance corpus (local emulator)")
+        for line in lex_lines:
+            terminalreporter.write_line(line)

@@ -1,20 +1,8 @@
-"""Collects every scenario's call record and prints flow coverage at the end of the run."""
+"""The scenarios' call records (tests/scenarios/records.py); tests/conftest.py prints their flow
+coverage at the end of the run, with or without pytest-xdist."""
 
 from __future__ import annotations
 
-from typing import Any
+from tests.scenarios.records import RECORDS
 
-from simulator.flows import CallRecord
-
-RECORDS: list[CallRecord] = []
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not RECORDS:
-        return
-    from simulator.call import flow_library
-    from simulator.coverage import coverage
-
-    terminalreporter.section("contact flow coverage (scenarios)")
-    for flow in coverage(flow_library(), RECORDS):
-        terminalreporter.write_line(flow.line())
+__all__ = ["RECORDS"]

@@ -14,7 +14,7 @@ import pytest
 
 from simulator.scenario import run_file
 from simulator.testing.warm import WarmAWS
-from tests.scenarios.conftest import RECORDS
+from tests.scenarios.records import RECORDS
 
 SCENARIOS = sorted(Path(__file__).parent.glob("*.yaml"))
 

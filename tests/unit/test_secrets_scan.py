@@ -40,6 +40,7 @@ def test_ids_digests_times_and_numbers_are_not_card_numbers() -> None:
             "digest 5f4dcc3b5aa765d61d8327deb882cf99 4321aaaa",
             '"seq": "2026-12-01T16:00:00.000000+00:00#000000"',
             "amount 123 and phone +13125554321",
+            '"text": "${ .Arn} answered in 4321 ms"',  # a Lambda's latency on a busy machine
         )
         == []
     )

@@ -1,4 +1,6 @@
-"""Fixtures for the Lex bot: the emulator over lex_bots/, with and without the real code hook."""
+"""Fixtures for the Lex bot: the emulator over lex_bots/, with and without the real code hook.
+
+The corpus score `make test` prints is written by tests/conftest.py (from every xdist worker)."""
 
 from __future__ import annotations
 
@@ -9,17 +11,6 @@ import pytest
 from simulator.lex import LexEmulator
 from simulator.paths import LEX_BOTS
 from tests.unit.lex.helpers import CodeHook, clock
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the corpus accuracy whenever the corpus test ran (``make test`` shows it)."""
-    from tests.unit.lex.corpus import score_corpus
-
-    if score_corpus.cache_info().currsize == 0:
-        return
-    terminalreporter.section("Lex utterance corpus (local emulator)")
-    for line in score_corpus().lines():
-        terminalreporter.write_line(line)
 
 
 @pytest.fixture
