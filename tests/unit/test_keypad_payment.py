@@ -9,6 +9,7 @@ import pytest
 from ivr.adapters.messaging.render import TemplatedPaymentMessages
 from ivr.adapters.processors.sandbox import SandboxProcessor
 from ivr.callers import Customer
+from ivr.core.keypad_input import UnreadableInputError
 from ivr.core.money import Money
 from ivr.notify import OutgoingMessage
 from ivr.payments.cards import CardField
@@ -16,7 +17,6 @@ from ivr.payments.keypad import (
     EncryptedCard,
     KeypadAnswer,
     KeypadOutcome,
-    UnreadableInputError,
     check_card_number,
     check_expiry,
     pay_by_phone,
