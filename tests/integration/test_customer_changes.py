@@ -100,6 +100,17 @@ def test_an_older_update_arriving_late_is_ignored(dlq: str) -> None:
     assert _ana().balance == Money(3000)
 
 
+def test_a_change_with_the_same_time_as_the_last_one_still_applies(dlq: str) -> None:
+    # S3 times an object to the second: a corrected file dropped in the same second as the first
+    # carries the same source time, and must not be taken for an older write.
+    _deliver(
+        _dms("insert", "2026-12-01T10:00:00Z"),
+        _dms("update", "2026-12-01T10:00:00Z", balance="30.00"),
+    )
+
+    assert _ana().balance == Money(3000)
+
+
 def test_a_duplicate_delivery_changes_nothing(dlq: str) -> None:
     change = _dms("update", "2026-12-01T12:00:00Z", balance="30.00")
     _deliver(change)

@@ -205,8 +205,10 @@ class DynamoCustomerImportStore:
                 TableName=self._table,
                 Key={"phone": {"S": phone}},
                 UpdateExpression=expression,
+                # <=, not <: S3 times a file to the second, so a corrected file dropped in the
+                # same second as the first must still apply; only an older write is skipped.
                 ConditionExpression=(
-                    "attribute_not_exists(source_updated_at) OR source_updated_at < :t"
+                    "attribute_not_exists(source_updated_at) OR source_updated_at <= :t"
                 ),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
