@@ -73,6 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.running_stack import (
         WEB_MOVER,
         remove_marker,
+        require_apart,
         require_free,
         running_stack,
         write_marker,
@@ -89,6 +90,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    require_apart(args.port, args.web_port)
     for web_port in (args.web_port, args.web_port + 1) if args.web_port else ():
         require_free(web_port, "web phone, portal and agent dashboard", WEB_MOVER)
     server = start_local_stack(args.port, verbose=args.verbose, keep=args.keep)
@@ -173,7 +175,7 @@ def _cmd_call(args: argparse.Namespace) -> int:
 
         route_handler_logs(args.verbose)  # stdout holds the calls (with --json: JSON only)
         return run_scenarios(args)
-    from simulator.running_stack import WEB_MOVER, port_taken, require_free
+    from simulator.running_stack import WEB_MOVER, port_taken, require_apart, require_free
 
     server = _stack_for(args)
     web = None
@@ -186,6 +188,7 @@ def _cmd_call(args: argparse.Namespace) -> int:
             web_port = DEFAULT_WEB_PORT
             if port_taken(web_port) or port_taken(web_port + 1):
                 web_port = 0
+        require_apart(args.port, web_port)
         for taken in (web_port, web_port + 1) if web_port else ():
             require_free(taken, "payment portal", WEB_MOVER)
         web = start_web(web_port)

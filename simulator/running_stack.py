@@ -111,6 +111,17 @@ def require_free(port: int, what: str, mover: str) -> None:
         raise PortBusyError(busy_message(port, what, mover))
 
 
+def require_apart(dynamodb_port: int, web_port: int) -> None:
+    """The web server takes ``web_port`` and the next one (the card origin): neither may be the
+    DynamoDB port, which is still free when the web ports are checked and taken right after."""
+    if web_port and dynamodb_port in (web_port, web_port + 1):
+        raise PortBusyError(
+            f"error: port {dynamodb_port} is both the embedded DynamoDB port and one of the web "
+            f"ports ({web_port} and {web_port + 1}, the card page); choose another with "
+            f"{DYNAMODB_MOVER} or {WEB_MOVER}"
+        )
+
+
 def attach_or_require_free(port: int) -> RunningStack | None:
     """The running local stack on the DynamoDB ``port``; None when the port is free; else
     PortBusyError (another program has it)."""

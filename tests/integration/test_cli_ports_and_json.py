@@ -72,6 +72,15 @@ def test_a_busy_dynamodb_port_is_one_line_naming_it_and_how_to_move(
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_a_web_port_next_to_the_dynamodb_port_is_one_line_not_a_traceback() -> None:
+    port = free_port()
+    result = ivr("run", "--port", str(port), "--web-port", str(port - 1))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert f"port {port} is both the embedded DynamoDB port" in result.stderr
+    assert "--web-port" in result.stderr
+
+
 def test_a_busy_web_port_is_one_line_naming_it_and_how_to_move(silent_listener: int) -> None:
     started = time.monotonic()
     result = ivr("run", "--port", str(free_port()), "--web-port", str(silent_listener))
