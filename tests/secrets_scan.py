@@ -63,12 +63,13 @@ _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ .-]?){12,18}\d(?![0-9A-Za-z])")
 _SHORT_RUN = re.compile(r"(?<![0-9A-Za-z_.:+#-])\d{4,8}(?![0-9A-Za-z_])")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: Where random hex and ids stand, a run of digits is chance, not data (UUIDs, digests, tokens);
-#: so is a duration in milliseconds ("answered in 1122 ms": four digits once the machine is busy,
-#: as under two xdist workers on a shared machine).
+#: so is a duration in milliseconds ("answered in 1122 ms", or ``"ms": 1122`` in the load run's
+#: report: four digits once the machine is busy, as under two xdist workers on a shared machine).
 _NOISE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|\b[0-9a-fA-F]{16,}\b|[A-Za-z0-9_-]{20,}|\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:[+-]\d{2}:?\d{2}|Z)?"
     r"|\b\d+ ?ms\b"
+    r"""|\b(?:\w*_)?(?:ms|millis|milliseconds|elapsed|latency|duration)["']?\s*[:=]\s*\d+"""
 )
 _CVV_FIELD = re.compile(
     r"""(?i)["']?(?:cvv|cvc|cvv2|security_?code|securityCode)["']?\s*[:=]\s*["']?(\d{3,4})\b"""
