@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from tests import secrets_scan
 from tests.secrets_scan import Scanner
 
 
@@ -46,3 +51,19 @@ def test_ids_digests_times_and_numbers_are_not_card_numbers() -> None:
         )
         == []
     )
+
+
+def test_a_binary_file_is_not_read_as_text_but_a_text_file_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scanner = Scanner()
+    monkeypatch.setattr(secrets_scan, "scan", scanner.scan)
+    picture = tmp_path / "page.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR 4321 \xff\xd8")  # digits by chance
+    report = tmp_path / "record.json"
+    report.write_text('{"said": "4321"}')
+
+    secrets_scan._scan_files([picture])
+    assert scanner.all_findings() == []
+    secrets_scan._scan_files([report])
+    assert [f["what"] for f in scanner.all_findings()] == ["knowledge answer"]
