@@ -104,6 +104,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     write_marker(args.port, web.url, os.environ["LOCAL_OUTBOX_PATH"])
     for line in banner(web) + next_steps(web, keep=args.keep):
         print(line, flush=True)
+    _stop_on_signals()
     try:
         if not args.terminal:
             print("Press Ctrl-C to stop.", flush=True)
@@ -121,6 +122,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _keep_state(args.port, args.keep)
         server.stop()
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the contact center cleanly. A shell starts a background job with
+    SIGINT ignored, and Python then installs no KeyboardInterrupt for it: `make run &` would
+    otherwise never stop on Ctrl-C, and a `kill` would leave the marker and the tables behind."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _keep_state(port: int, keep: bool) -> None:

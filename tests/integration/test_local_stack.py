@@ -88,3 +88,36 @@ def test_make_run_greets_the_sample_caller_serves_the_pages_and_stops_on_ctrl_c(
     assert "Web phone:" in output and "Agent dashboard:" in output
     assert "Stopping the local contact center." in output
     assert process.returncode == 0, output
+
+
+def test_make_run_started_as_a_background_job_still_stops_on_ctrl_c_and_on_kill() -> None:
+    # A shell starts a background job (`make run &`) with SIGINT ignored: Python then installs no
+    # KeyboardInterrupt, and the contact center used to run on past Ctrl-C.
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "simulator", "run", "--port", str(free_port())]
+            + ["--web-port", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line or "Press Ctrl-C to stop." in line:
+                break
+        process.send_signal(stop)
+        try:
+            rest, _ = process.communicate(timeout=30)
+        finally:
+            process.kill()
+        assert "Stopping the local contact center." in rest, stop
+        assert process.returncode == 0, stop
