@@ -8,33 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
 from simulator.call import CallSetup, place_call
 from simulator.flows import CallRecord
 from simulator.people import ScriptedCaller
 
-ANA = {
-    "customers": [
-        {
-            "phone": "+13125550142",
-            "name": "Ana Souza",
-            "balance": "120.50",
-            "timezone": "America/Chicago",
-            "account_number": "100200301",
-            "national_id_last4": "4321",
-            "postal_code": "60601",
-        }
-    ]
-}
-START = datetime.fromisoformat("2026-12-01T09:30:00-06:00")
+# The same seeded customer and clock as the authentication tests: one fixture, not a copy.
+from tests.integration import test_authentication  # noqa: E402
 
-
-@pytest.fixture
-def seeded(aws: None) -> None:
-    from simulator.seed import load_given
-
-    load_given(ANA)
+ANA, START = test_authentication.ANA, test_authentication.START
+seeded = test_authentication.seeded  # the fixture itself, found by pytest under this name
 
 
 def _call(number: str | None, presses: list[str], *, at: datetime, voice: str) -> CallRecord:
