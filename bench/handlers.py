@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "lambdas")]
 from bench.report import record  # noqa: E402 - after the path is set
+from simulator.free_ports import free_port  # noqa: E402 - after the path is set
 
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "5"))
 WARM_RUNS = int(os.environ.get("BENCH_WARM_RUNS", "40"))
@@ -152,12 +152,6 @@ def _record_handlers() -> None:
 
 
 # --- the local stack ----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _fresh_tables() -> None:
@@ -378,7 +372,7 @@ def local_stack() -> Iterator[None]:
 
     from simulator.local_aws import apply_environment, create_resources, start_server
 
-    port = _free_port()
+    port = free_port()
     server = start_server(port)
     try:
         apply_environment(f"http://127.0.0.1:{port}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
+from simulator.running_stack import WEB_MOVER, PortBusyError
 from simulator.web.center import LocalContactCenter
 from simulator.web.server import LocalWebServer
 
@@ -11,7 +13,16 @@ from simulator.web.server import LocalWebServer
 def start_web(port: int, *, time_scale: float = 1.0) -> LocalWebServer:
     """Bind the two origins, point the portal links at them, and serve (call after the local
     stack is up: the handlers read their settings from the environment it sets)."""
-    web = LocalWebServer(LocalContactCenter(time_scale=time_scale), port=port)
+    try:
+        web = LocalWebServer(LocalContactCenter(time_scale=time_scale), port=port)
+    except OSError as taken:
+        # Checked free a moment ago, taken since (or held by a socket that does not listen).
+        if taken.errno != errno.EADDRINUSE:
+            raise
+        raise PortBusyError(
+            f"error: port {port} or {port + 1} (web phone, portal and card page) is already in "
+            f"use by another program; stop it or choose another port with {WEB_MOVER}"
+        ) from None
     # Links texted to callers open this server's portal page.
     os.environ["PORTAL_BASE_URL"] = web.url
     from ivr.core import settings

@@ -578,7 +578,11 @@ class LocalWebServer:
         self.stopping = threading.Event()
         self.app = LocalServer((host, port), AppHandler, center, self.stopping)
         card_address = (host, card_port if card_port is not None else (port + 1 if port else 0))
-        self.card = LocalServer(card_address, CardHandler, center, self.stopping)
+        try:
+            self.card = LocalServer(card_address, CardHandler, center, self.stopping)
+        except OSError:
+            self.app.server_close()
+            raise
         origins = Origins(
             f"http://{host}:{self.app.server_address[1]}",
             f"http://{host}:{self.card.server_address[1]}",

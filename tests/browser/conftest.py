@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from simulator.free_ports import free_port
 from simulator.paths import PORTAL, ROOT
 
 #: Debian's chromium (`make chromium` installs it with apt-get when it is missing).
@@ -45,28 +45,6 @@ SCREENSHOTS = ROOT / "test-output" / "screenshots"
 AXE = PORTAL / "node_modules" / "axe-core" / "axe.min.js"
 TIME_SCALE = "0.15"
 LOCAL = {"Content-Type": "application/json", "X-Local-Request": "1"}
-
-
-def _free_port_pair() -> int:
-    """A port whose next port is free too (the card fields' origin)."""
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port: int = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no two free neighbouring ports")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -124,8 +102,8 @@ def _drain(process: subprocess.Popen[str]) -> None:
 
 @pytest.fixture(scope="module")
 def contact_center() -> Iterator[ContactCenter]:
-    web_port = _free_port_pair()
-    dynamodb_port = _free_port()
+    web_port = free_port()
+    dynamodb_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
         [

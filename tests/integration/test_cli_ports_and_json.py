@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from simulator.free_ports import free_port
 from simulator.paths import ROOT
-from tests.integration.test_local_stack import free_port
 
 SCENARIOS = ROOT / "tests" / "scenarios"
 #: The issue's promise: a refused start is told within this many seconds.
@@ -89,6 +89,32 @@ def test_a_busy_web_port_is_one_line_naming_it_and_how_to_move(silent_listener: 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert f"port {silent_listener}" in lines[0] and "WEB_PORT" in lines[0]
+
+
+@pytest.fixture
+def bound_not_listening() -> Iterator[int]:
+    """A port held the way a client connection holds its local port: bound, not listening, so a
+    probe finds nobody there and the bind still fails."""
+    with socket.socket() as holder:
+        port = free_port()
+        holder.bind(("127.0.0.1", port + 1))  # the card page's origin
+        yield port
+
+
+@pytest.mark.parametrize("command", ["run", "call"])
+def test_a_web_port_taken_after_the_check_is_one_line_not_a_traceback(
+    bound_not_listening: int, command: str
+) -> None:
+    extra = ["--from", "+12025550100"] if command == "call" else []
+    result = ivr(
+        command, *extra, "--port", str(free_port()), "--web-port", str(bound_not_listening)
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"port {bound_not_listening} or {bound_not_listening + 1}" in lines[0]
+    assert "--web-port" in lines[0]
 
 
 def test_call_scenario_json_is_one_json_document_on_stdout() -> None:

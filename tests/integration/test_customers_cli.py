@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator.free_ports import free_port
 from simulator.paths import ROOT
-from simulator.stack_process import free_port, stack_in_a_process
+from simulator.stack_process import stack_in_a_process
 
 DATA = Path(__file__).parent.parent / "data" / "customers"
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 
+from simulator.free_ports import free_port
 from simulator.paths import ROOT
-from tests.integration.test_local_stack import free_port
 
 
 class Terminal:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from simulator.free_ports import free_port
 from tests.integration.test_interactive_call import Terminal
-from tests.integration.test_local_stack import free_port
 
 
 def test_a_person_whose_voice_is_not_recognised_signs_in_on_the_keypad() -> None:

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
+from simulator.free_ports import free_port
 from simulator.paths import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def run_ivr(*args: str) -> subprocess.CompletedProcess[str]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from simulator.free_ports import free_port
 from simulator.local_aws import LOCAL_REGION
 from simulator.paths import ROOT
-from simulator.stack_process import free_port
 
 #: How long a process may take to say its next word before the run is given up.
 STEP_SECONDS = 300
