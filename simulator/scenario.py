@@ -201,6 +201,28 @@ def callback_policy_of(call: dict[str, Any]) -> Iterator[None]:
         settings.settings.cache_clear()
 
 
+@contextmanager
+def processor_of(call: dict[str, Any]) -> Iterator[None]:
+    """``call.processor``: how the sandbox processor answers during this call only -
+    ``unanswered: N`` loses the answers of the next N charge requests (the charge is made, the
+    step hears a timeout), the way a processor that stops answering mid-charge behaves."""
+    spec = call.get("processor")
+    if spec is None:
+        yield
+        return
+    unanswered = spec.get("unanswered", 0) if isinstance(spec, dict) else None
+    if not isinstance(unanswered, int) or isinstance(unanswered, bool) or unanswered < 0:
+        raise ScenarioError("call.processor is a mapping: {unanswered: <charges, 0 or more>}")
+    from ivr import wiring
+
+    sandbox = wiring.sandbox_processor()
+    sandbox.unanswered = unanswered
+    try:
+        yield
+    finally:
+        sandbox.unanswered = 0
+
+
 def run_scenario(
     scenario: dict[str, Any], environment: Environment | None = None
 ) -> ScenarioResult:
@@ -216,6 +238,7 @@ def run_scenario(
     with (
         (environment or fresh_aws)(Seed(scenario.get("given") or {}, setup.start)),
         callback_policy_of(scenario["call"]),
+        processor_of(scenario["call"]),
     ):
         from ivr import wiring
 

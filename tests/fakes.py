@@ -25,7 +25,14 @@ from ivr.core.circuit import CircuitState
 from ivr.core.errors import ConflictError, NotFoundError
 from ivr.core.money import Money
 from ivr.payments.portal import PortalNotice, PortalSession, PortalSessionStatus
-from ivr.payments.transactions import CardSummary, SettleAlong, Transaction, TransactionStatus
+from ivr.payments.transactions import (
+    SETTLEABLE,
+    CardSummary,
+    ChargeAttempt,
+    SettleAlong,
+    Transaction,
+    TransactionStatus,
+)
 
 
 class FakeCallerStore:
@@ -140,7 +147,8 @@ class FakeTransactionStore:
             current = self.transactions.get(payment_id)  # the fake reads nothing: it knows
             if status is TransactionStatus.OPEN or current is None:
                 raise ConflictError("cannot settle")
-            if current.status is not TransactionStatus.OPEN:
+            settleable = SETTLEABLE if status is not TransactionStatus.ABANDONED else frozenset()
+            if current.status not in settleable:
                 raise ConflictError("not open")
             settled = replace(current, status=status, updated_at=at, card=card or current.card)
             self.transactions[payment_id] = settled
@@ -182,6 +190,47 @@ class FakeTransactionStore:
             self.callers.customers[customer.phone] = replace(
                 customer, open_transaction=_open_mark(transaction)
             )
+
+    def record_charge(
+        self, payment_id: str, attempt: ChargeAttempt, *, replaces: str | None = None
+    ) -> None:
+        with self._lock:
+            current = self.transactions.get(payment_id)
+            if current is None or current.status is not TransactionStatus.OPEN:
+                raise ConflictError("not open")
+            if current.charge is not None and current.charge.key not in {attempt.key, replaces}:
+                raise ConflictError("another charge is recorded")
+            self.transactions[payment_id] = replace(current, charge=attempt)
+
+    def mark_in_doubt(self, payment_id: str, at: datetime) -> None:
+        with self._lock:
+            current = self.transactions.get(payment_id)
+            if current is None or current.status is not TransactionStatus.OPEN:
+                raise ConflictError("not open")
+            if current.charge is None:
+                raise ConflictError("no charge recorded")
+            self.transactions[payment_id] = replace(
+                current, status=TransactionStatus.IN_DOUBT, updated_at=at
+            )
+
+    def owe_confirmations(self, payment_id: str, owed: bool) -> None:
+        settled = {TransactionStatus.COMPLETE, TransactionStatus.FAILED}
+        with self._lock:
+            current = self.transactions.get(payment_id)
+            if current is None or (owed and current.status not in settled):
+                raise ConflictError("not settled")
+            if not owed and not current.confirmations_owed:
+                raise ConflictError("nothing owed")
+            self.transactions[payment_id] = replace(current, confirmations_owed=owed)
+
+    def needing_follow_up(self, limit: int = 100) -> list[Transaction]:
+        with self._lock:
+            found = [
+                t
+                for t in self.transactions.values()
+                if t.status is TransactionStatus.IN_DOUBT or t.confirmations_owed
+            ]
+        return sorted(found, key=lambda t: t.updated_at)[:limit]
 
 
 class FakePortalSessionStore:

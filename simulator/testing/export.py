@@ -37,6 +37,7 @@ _LOCAL_CALL_KEYS = (
     "open_hours",
     "callback_hours",
     "callback_policy",
+    "processor",
 )
 _UNCHECKED = ("outbox", "whisper", "transaction", "transactions", "callbacks", "errors")
 

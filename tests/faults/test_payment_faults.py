@@ -122,11 +122,12 @@ def test_a_charge_whose_answer_timed_out_is_made_once_when_the_step_runs_again(
     first = timed(faults, lambda: invoke("phone_payment", _pay_event(contact, payment_id)))
     assert first.seconds < CONNECT_BUDGET_SECONDS
     assert_connect_answer(first.answer)
-    assert first.answer == {"status": "error", "errorCode": "ProcessorUnavailable"}
-    # Charged at the processor, unknown to us: the transaction stays open for the same key.
-    assert _status(payment_id) == "open"
+    # Not "declined": the caller hears the payment is not confirmed yet (issue 19).
+    assert first.answer["result"] == "unconfirmed", first.answer
+    # Charged at the processor, unknown to us: in doubt, never open for a charge with a new key.
+    assert _status(payment_id) == "in_doubt"
 
-    again = invoke("phone_payment", _pay_event(contact, payment_id))  # the flow's retry
+    again = invoke("phone_payment", _pay_event(contact, payment_id))  # Connect's retry
     assert again["result"] == "approved", again
     assert len(wiring.sandbox_processor().charges) == 1
     assert _status(payment_id) == "complete"
@@ -171,3 +172,147 @@ def test_a_link_the_queue_refused_is_sent_once_when_the_step_runs_again(
     assert _queued_keys() == [f"portal-link#{again['portalSessionId']}"]
     assert invoke("portal_session", event)["portalSessionId"] == again["portalSessionId"]
     assert _queued_keys() == []  # a retry after the link went out sends no second one
+
+
+def _hang_up(contact_id: str, payment_id: str) -> dict[str, Any]:
+    answer: dict[str, Any] = invoke(
+        "abandon_payment", connect_event({"paymentId": payment_id}, contact_id=contact_id)
+    )
+    assert_connect_answer(answer)
+    return answer
+
+
+def _follow_up() -> dict[str, Any]:
+    summary: dict[str, Any] = invoke("follow_up_payments", {})
+    assert summary["status"] == "ok", summary
+    return summary
+
+
+def _balance() -> str:
+    from ivr import wiring
+    from tests.faults.conftest import ANA_PHONE
+
+    customer = wiring.callers().find_by_phone(ANA_PHONE)
+    assert customer is not None
+    return str(customer.balance)
+
+
+def test_a_hang_up_after_an_unanswered_charge_settles_it_paid_instead_of_abandoning_it(
+    faults: Faults, paying: TimingOutProcessor
+) -> None:
+    from ivr import wiring
+
+    contact = f"contact-{uuid.uuid4()}"
+    payment_id = _start(contact)
+    assert invoke("phone_payment", _pay_event(contact, payment_id))["result"] == "unconfirmed"
+    assert _queued_keys() == []  # nothing claims a payment that is not confirmed
+
+    hung_up = timed(faults, lambda: _hang_up(contact, payment_id))
+    assert hung_up.seconds < CONNECT_BUDGET_SECONDS
+    assert hung_up.answer["payment"] == "paid", hung_up.answer
+    assert _status(payment_id) == "complete"  # the real charge is not behind an abandoned record
+    assert len(wiring.sandbox_processor().charges) == 1
+    assert _balance() == "0.00"
+    assert sorted(_queued_keys()) == [
+        f"confirmation-email#{payment_id}",
+        f"confirmation-sms#{payment_id}",
+    ]
+
+
+def test_a_charge_the_processor_still_does_not_answer_is_left_in_doubt_then_swept(
+    faults: Faults, paying: TimingOutProcessor
+) -> None:
+    from ivr import wiring
+
+    paying.lost = 2  # the pay step's charge and the hang-up's second ask
+    contact = f"contact-{uuid.uuid4()}"
+    payment_id = _start(contact)
+    assert invoke("phone_payment", _pay_event(contact, payment_id))["result"] == "unconfirmed"
+    assert _hang_up(contact, payment_id)["payment"] == "inDoubt"
+    assert _status(payment_id) == "in_doubt"  # not abandoned: the next call cannot charge again
+    again = invoke(
+        "phone_payment", connect_event(contact_id=f"contact-{uuid.uuid4()}", step="start")
+    )
+    assert again == {"status": "error", "errorCode": "PaymentInDoubt"}, again
+
+    swept = _follow_up()
+    assert (swept["read"], swept["paid"]) == (1, 1), swept
+    assert _status(payment_id) == "complete"
+    assert len(wiring.sandbox_processor().charges) == 1
+    assert sorted(_queued_keys()) == [
+        f"confirmation-email#{payment_id}",
+        f"confirmation-sms#{payment_id}",
+    ]
+    assert _follow_up()["read"] == 0  # settled: the sweep reads nothing more
+
+
+def test_a_charge_in_doubt_that_was_declined_is_failed_and_the_customer_texted(
+    faults: Faults, paying: TimingOutProcessor
+) -> None:
+    paying.lost = 2
+    contact = f"contact-{uuid.uuid4()}"
+    payment_id = _start(contact)
+    declined = _pay_event(contact, payment_id)
+    declined["Details"]["Parameters"]["cardNumber"] = _carried("4000000000000002")
+    assert invoke("phone_payment", declined)["result"] == "unconfirmed"
+    assert _hang_up(contact, payment_id)["payment"] == "inDoubt"
+
+    assert _follow_up()["notTaken"] == 1
+    assert _status(payment_id) == "failed"
+    assert _balance() == "120.50"
+    assert _queued_keys() == [f"payment-not-taken-sms#{payment_id}"]
+
+
+def _carried(digits: str) -> str:
+    from ivr.adapters.connect.ciphertext import carried
+
+    return carried(_encrypted(digits))
+
+
+def test_confirmations_the_queue_refused_are_owed_and_sent_once_by_the_retry_and_the_sweep(
+    faults: Faults, paying: TimingOutProcessor
+) -> None:
+    from ivr import wiring
+
+    paying.lost = 0
+    contact = f"contact-{uuid.uuid4()}"
+    payment_id = _start(contact)
+    down = faults.add("sqs", "SendMessage", code="ServiceUnavailable", status=503)
+    paid = timed(faults, lambda: invoke("phone_payment", _pay_event(contact, payment_id)))
+    assert paid.seconds < CONNECT_BUDGET_SECONDS
+    assert paid.answer["result"] == "approved", paid.answer
+    transaction = wiring.transactions().get(payment_id)
+    assert transaction is not None and transaction.confirmations_owed  # owed, not only logged
+    assert _queued_keys() == []
+
+    faults.active.remove(down)  # the queue is back
+    again = invoke("phone_payment", _pay_event(contact, payment_id))  # Connect's retry
+    assert again["result"] == "approved", again
+    assert _follow_up()["read"] == 0  # the retry paid what was owed: nothing left to sweep
+    assert sorted(_queued_keys()) == [
+        f"confirmation-email#{payment_id}",
+        f"confirmation-sms#{payment_id}",
+    ]
+    assert invoke("phone_payment", _pay_event(contact, payment_id))["result"] == "approved"
+    assert _queued_keys() == []  # a later retry queues nothing more
+    assert len(wiring.sandbox_processor().charges) == 1
+
+
+def test_owed_confirmations_are_sent_by_the_sweep_once_the_queue_is_back(
+    faults: Faults, paying: TimingOutProcessor
+) -> None:
+    paying.lost = 0
+    contact = f"contact-{uuid.uuid4()}"
+    payment_id = _start(contact)
+    down = faults.add("sqs", "SendMessage", hang=True)
+    assert invoke("phone_payment", _pay_event(contact, payment_id))["result"] == "approved"
+    still_down = _follow_up()
+    assert (still_down["read"], still_down["messagesOwed"]) == (1, 1), still_down
+
+    faults.active.remove(down)
+    assert _follow_up()["messagesQueued"] == 1
+    assert sorted(_queued_keys()) == [
+        f"confirmation-email#{payment_id}",
+        f"confirmation-sms#{payment_id}",
+    ]
+    assert _follow_up()["read"] == 0

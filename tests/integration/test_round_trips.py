@@ -28,7 +28,10 @@ TARGETS = [
     # Above the target of 2: the account claimed is known only from the call's record, so
     # the record and then the customer are read before the one-write pass.
     ("auth_unknown_caller_identified_by_account", "keypad_authentication check_account", 3),
-    ("phone_payment_approved", "phone_payment pay", 2),
+    # Above the target of 2: the charge is recorded on the transaction (its key and token)
+    # before the processor is asked, so an unanswered charge is never abandoned unseen; the
+    # caller and the payment are read together, and the settle is one write.
+    ("phone_payment_approved", "phone_payment pay", 3),
     # Above the target of 2: the customer, the step's claim, the payment with its session,
     # and the link marked queued once the SMS is on the queue (what a retry relies on).
     ("portal_payment_approved", "portal_session portal", 4),
@@ -39,8 +42,9 @@ TARGETS = [
     # text another), the SMS's once-claim, then the code marked sent with its timeline event.
     ("auth_enrolment_first_time_caller", "enrolment_code send", 5),
     ("portal_payment_approved", "portal_api POST /sessions/{id}/verify", 2),
-    # Above the target of 2: the session names the payment, so they cannot be read together.
-    ("portal_payment_approved", "portal_api POST /sessions/{id}/payment", 3),
+    # Above the target of 2: the session names the payment, so they cannot be read together,
+    # and the charge is recorded before the processor is asked (as for phone payments).
+    ("portal_payment_approved", "portal_api POST /sessions/{id}/payment", 4),
     # Above the target of 2: the cancelled-SMS claim (the once path) is a write of its own.
     ("callback_pending_is_offered_to_cancel", "cancel_callback", 3),
     ("phone_payment_approved", "abandon_payment", 1),

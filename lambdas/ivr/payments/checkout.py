@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -22,6 +22,7 @@ from ivr.core.errors import (
     NotFoundError,
     NotificationError,
     RefusedError,
+    StoreUnavailableError,
 )
 from ivr.core.hashing import keyed_hash, new_salt
 from ivr.core.money import Money
@@ -29,9 +30,11 @@ from ivr.core.observability import logger
 from ivr.notify import MessageQueue, OutgoingMessage
 from ivr.payments.cards import (
     MAX_PAYMENT,
+    ChargeResult,
     ChargeStatus,
     InvalidAmountError,
     PaymentProcessor,
+    ProcessorUnavailableError,
     check_amount,
 )
 from ivr.payments.portal import (
@@ -48,6 +51,7 @@ from ivr.payments.portal import (
 from ivr.payments.portal_link import payment_reference
 from ivr.payments.transactions import (
     CardSummary,
+    ChargeAttempt,
     PaymentChannel,
     SettleAlong,
     Transaction,
@@ -76,6 +80,11 @@ class PaymentMessages(Protocol):
         at: datetime,
         timezone: str,
     ) -> list[OutgoingMessage]: ...
+
+    def payment_not_taken_sms(
+        self, *, payment_id: str, first_name: str, phone: str, amount: Money
+    ) -> OutgoingMessage:
+        """The text for a charge in doubt that turned out not to be made."""
 
 
 class JointReads(Protocol):
@@ -122,6 +131,20 @@ class StepInProgressError(IvrError):
 
 class NoCustomerError(NotFoundError):
     code = "NoCustomer"
+
+
+class ChargeInDoubtError(ProcessorUnavailableError):
+    """The processor did not answer a charge it may have made: the transaction is in doubt (never
+    abandoned, never charged afresh) until its answer to the same key settles it, and the
+    customer gets the result by text. What the caller hears: not confirmed yet, not declined."""
+
+    code = "ChargeInDoubt"
+
+
+class PaymentInDoubtError(ConflictError):
+    """A new payment while the customer's last charge is still in doubt: it would pay twice."""
+
+    code = "PaymentInDoubt"
 
 
 @dataclass(frozen=True)
@@ -254,6 +277,8 @@ def plan_payment(
     if mark is None:
         return PaymentPlan(fresh, is_new=True)
     current = transactions.get(mark.payment_id)
+    if current is not None and current.status is TransactionStatus.IN_DOUBT:
+        raise PaymentInDoubtError("the customer's last charge is not confirmed yet")
     if current is not None and current.status is TransactionStatus.OPEN:
         if current.contact_id == contact_id and current.amount == amount:
             return PaymentPlan(current, is_new=False)  # this call's own payment, again
@@ -322,6 +347,20 @@ class AbandonOutcome(StrEnum):
     ABANDONED = "abandoned"
     LINK_LIVE = "linkLive"  # the portal link still works: the customer may pay on the page
     NOTHING = "nothing"  # settled already, or taken over by a later call
+    PAID = "paid"  # its charge, unanswered in the call, was made: settled and confirmed
+    NOT_TAKEN = "notTaken"  # its charge in doubt was not made: failed, and the customer told
+    IN_DOUBT = "inDoubt"  # the processor still does not answer: left for the follow-up sweep
+
+
+@dataclass(frozen=True)
+class PaymentServices:
+    """What settling a charge from the processor's answer needs, off the call's own path (the
+    abandon step, the follow-up sweep): the processor, the customer, the queue, the wording."""
+
+    processor: PaymentProcessor
+    callers: CallerStore
+    queue: MessageQueue
+    messages: PaymentMessages
 
 
 def abandon_unfinished_payment(
@@ -332,12 +371,25 @@ def abandon_unfinished_payment(
     now: datetime,
     transactions: TransactionStore,
     sessions: PortalSessionStore,
+    services: Callable[[], PaymentServices] | None = None,
 ) -> AbandonOutcome:
     """The caller hung up (the disconnect flow): an open payment of this call is abandoned,
     unless its portal link is still live - the page may still pay it, and the next call, the
-    status poll or the next resume offer marks it once the link has expired."""
+    status poll or the next resume offer marks it once the link has expired.
+
+    A payment whose charge was sent first asks the processor again with the same key
+    (``services``): made -> paid (and confirmed), not made -> abandoned as before (in doubt:
+    failed, and the customer told), no answer -> in doubt, for the follow-up sweep. ``services``
+    is called only then (a hang-up with nothing to settle builds no clients)."""
     txn = transactions.get(payment_id)
-    if txn is None or txn.status is not TransactionStatus.OPEN or txn.contact_id != contact_id:
+    if txn is None or txn.contact_id != contact_id:
+        return AbandonOutcome.NOTHING
+    if txn.status is TransactionStatus.IN_DOUBT and services is not None:
+        settled = settle_charge_in_doubt(
+            txn, now=now, transactions=transactions, services=services()
+        )
+        return _abandon_outcome(settled)
+    if txn.status is not TransactionStatus.OPEN:
         return AbandonOutcome.NOTHING
     session = sessions.get(portal_session_id) if portal_session_id else None
     live = {PortalSessionStatus.ISSUED, PortalSessionStatus.VERIFIED}
@@ -348,6 +400,12 @@ def abandon_unfinished_payment(
         and now < session.expires_at
     ):
         return AbandonOutcome.LINK_LIVE
+    if txn.charge is not None and services is not None:
+        settled = settle_charge_in_doubt(
+            txn, now=now, transactions=transactions, services=services()
+        )
+        if settled is not Settlement.NOT_MADE:
+            return _abandon_outcome(settled)
     if abandon_payment(payment_id, now=now, transactions=transactions):
         return AbandonOutcome.ABANDONED
     return AbandonOutcome.NOTHING
@@ -618,6 +676,12 @@ def _count_decline(sessions: PortalSessionStore, session: PortalSession) -> None
         sessions.count_decline(session.session_id, session.declines)
 
 
+def charge_key(payment_id: str, channel: PaymentChannel, attempt: int = 1) -> str:
+    """One key per transaction, channel and card attempt: a retried or doubled request charges
+    once, and another card after a decline is a new charge."""
+    return f"{payment_id}#{channel}" + (f"#{attempt}" if attempt > 1 else "")
+
+
 def charge_transaction(
     payment_id: str,
     card_token: str,
@@ -639,16 +703,28 @@ def charge_transaction(
     """Charge an open transaction with card ``attempt`` of ``max_attempts``: a decline before
     the last leaves it open for another card (``after_retryable_decline``), the last fails it.
     ``read`` is the transaction and its customer as the step just read them: no second read;
-    ``approval`` says what an approving settle writes with it."""
+    ``approval`` says what an approving settle writes with it.
+
+    The charge is recorded on the transaction before the processor is asked; when no answer
+    comes, the transaction is in doubt and ChargeInDoubtError is raised. A transaction already
+    in doubt (or with an earlier charge never answered) asks again with that charge's key first:
+    what it did is the answer, never a second charge."""
     txn = read[0] if read is not None else transactions.get(payment_id)
     if txn is None:
         raise SessionRefusedError("no such transaction")
+    customer = read[1] if read is not None else None
+    services = PaymentServices(processor, callers, queue, messages)
+    if txn.status is TransactionStatus.IN_DOUBT:
+        return _charged_before(txn, customer, now=now, transactions=transactions, services=services)
     if txn.status is not TransactionStatus.OPEN:
         raise ReplayError(f"transaction is {txn.status.value}")
-    # One key per transaction, channel and card attempt: a retried or doubled request charges
-    # once, and another card after a decline is a new charge.
-    key = f"{payment_id}#{channel}" + (f"#{attempt}" if attempt > 1 else "")
-    result = processor.charge(card_token, txn.amount, idempotency_key=key)
+    key = charge_key(payment_id, channel, attempt)
+    if _unanswered_before(txn, key, attempt):
+        return _charged_before(txn, customer, now=now, transactions=transactions, services=services)
+    replaces = txn.charge.key if txn.charge is not None else None
+    result = _charge_recorded(
+        txn, card_token, key, replaces, now=now, transactions=transactions, processor=processor
+    )
     card = CardSummary(result.card.brand, result.card.last4, result.card.token)
     reference = payment_reference(payment_id)
     if result.status is ChargeStatus.DECLINED:
@@ -668,42 +744,236 @@ def charge_transaction(
     _settle(transactions, txn, TransactionStatus.COMPLETE, now, card, along)
     if after_approval is not None:
         after_approval()
-    customer = read[1] if read is not None else None
-    if customer is None or customer.phone != txn.customer_phone:
-        customer = callers.find_by_phone(txn.customer_phone)
-    if customer is not None:
-        _queue_confirmations(payment_id, customer, txn.amount, card, now, queue, messages)
+    _confirm(txn, customer, card, now=now, transactions=transactions, services=services)
     return approved
 
 
-def _queue_confirmations(
-    payment_id: str,
-    customer: Customer,
-    amount: Money,
-    card: CardSummary,
+def _unanswered_before(txn: Transaction, key: str, attempt: int) -> bool:
+    """Whether the transaction's recorded charge is another key whose answer may never have come
+    back (its step died). The page counts a decline before it offers another card, so the
+    previous attempt's key is a known decline."""
+    if txn.charge is None or txn.charge.key == key:
+        return False
+    previous = charge_key(txn.payment_id, txn.channel, attempt - 1) if attempt > 1 else None
+    return txn.charge.key != previous
+
+
+def _charge_recorded(
+    txn: Transaction,
+    card_token: str,
+    key: str,
+    replaces: str | None,
+    *,
     now: datetime,
-    queue: MessageQueue,
-    messages: PaymentMessages,
-) -> None:
-    """Queue the SMS and e-mail of a payment that is made. A queue that cannot be reached does
-    not unmake it: the caller still hears it is paid, and the error log names the payment whose
-    confirmations an operator sends again (tests/faults/test_payment_faults.py)."""
+    transactions: TransactionStore,
+    processor: PaymentProcessor,
+) -> ChargeResult:
+    """Record the charge on the transaction, then ask the processor: no answer leaves the
+    transaction in doubt (ChargeInDoubtError), never open for a charge with another key."""
     try:
-        for message in messages.payment_confirmations(
-            payment_id=payment_id,
-            first_name=customer.first_name,
-            phone=customer.phone,
-            email=customer.email,
-            amount=amount,
-            last4=card.last4,
-            at=now,
-            timezone=customer.timezone,
-        ):
-            queue.enqueue(message)  # the sender sends each key once, however often it is queued
+        transactions.record_charge(
+            txn.payment_id, ChargeAttempt(key, card_token, now), replaces=replaces
+        )
+    except ConflictError as exc:
+        raise ReplayError("the transaction changed meanwhile") from exc
+    try:
+        return processor.charge(card_token, txn.amount, idempotency_key=key)
+    except ProcessorUnavailableError as unanswered:
+        _hold_in_doubt(transactions, txn.payment_id, now)
+        raise ChargeInDoubtError("the processor did not answer: charge in doubt") from unanswered
+
+
+def _confirm(
+    txn: Transaction,
+    customer: Customer | None,
+    card: CardSummary,
+    *,
+    now: datetime,
+    transactions: TransactionStore,
+    services: PaymentServices,
+) -> None:
+    """Queue (or owe) the confirmations of ``txn``, just settled complete with ``card``."""
+    if customer is None or customer.phone != txn.customer_phone:
+        customer = services.callers.find_by_phone(txn.customer_phone)
+    if customer is not None:
+        paid = replace(txn, status=TransactionStatus.COMPLETE, updated_at=now, card=card)
+        queue_payment_messages(paid, customer, transactions=transactions, services=services)
+
+
+def _charged_before(
+    txn: Transaction,
+    customer: Customer | None,
+    *,
+    now: datetime,
+    transactions: TransactionStore,
+    services: PaymentServices,
+) -> PaymentOutcome:
+    """A later attempt on a transaction whose last charge went unanswered: the processor's answer
+    to that charge's key is the outcome (the caller hears it; an SMS is for those who hung up)."""
+    attempt = txn.charge
+    if attempt is None:
+        raise ChargeInDoubtError("a transaction in doubt without its charge: an agent settles it")
+    result = _ask_again(txn, attempt, now=now, transactions=transactions, services=services)
+    if result is None:
+        raise ChargeInDoubtError("the processor still does not answer")
+    card = CardSummary(result.card.brand, result.card.last4, result.card.token)
+    outcome = PaymentOutcome(
+        result.status,
+        txn.payment_id,
+        txn.amount,
+        card.last4,
+        payment_reference(txn.payment_id),
+        brand=card.brand,
+    )
+    if result.status is ChargeStatus.APPROVED:
+        _settle(transactions, txn, TransactionStatus.COMPLETE, now, card)
+        _confirm(txn, customer, card, now=now, transactions=transactions, services=services)
+    else:
+        _settle(transactions, txn, TransactionStatus.FAILED, now, card)
+    return outcome
+
+
+def _ask_again(
+    txn: Transaction,
+    attempt: ChargeAttempt,
+    *,
+    now: datetime,
+    transactions: TransactionStore,
+    services: PaymentServices,
+) -> ChargeResult | None:
+    """The processor's answer to the recorded charge (same token, amount and key: the first
+    result again, or the charge made now if it never arrived); None when it still does not
+    answer, and the transaction is then in doubt."""
+    try:
+        return services.processor.charge(
+            attempt.card_token, txn.amount, idempotency_key=attempt.key
+        )
+    except ProcessorUnavailableError:
+        if txn.status is TransactionStatus.OPEN:
+            _hold_in_doubt(transactions, txn.payment_id, now)
+        return None
+
+
+def _hold_in_doubt(transactions: TransactionStore, payment_id: str, at: datetime) -> None:
+    """open -> in_doubt after an unanswered charge. The charge is already recorded, so a write
+    that fails here loses nothing: the next step, the abandon step or the sweep asks again."""
+    try:
+        transactions.mark_in_doubt(payment_id, at)
+    except (ConflictError, StoreUnavailableError) as error:
+        logger.warning(
+            "charge in doubt not marked", extra={"paymentId": payment_id, "errorCode": error.code}
+        )
+
+
+class Settlement(StrEnum):
+    """What asking the processor again about a recorded charge settled."""
+
+    PAID = "paid"  # made: complete, and the confirmations queued (or owed)
+    NOT_TAKEN = "notTaken"  # in doubt and not made: failed, and the customer texted
+    NOT_MADE = "notMade"  # open and not made (declined): nothing settled
+    IN_DOUBT = "inDoubt"  # still no answer: in doubt
+    SETTLED = "settled"  # settled another way meanwhile
+
+
+def settle_charge_in_doubt(
+    txn: Transaction, *, now: datetime, transactions: TransactionStore, services: PaymentServices
+) -> Settlement:
+    """Settle a transaction whose recorded charge went unanswered from the processor's answer to
+    the same key, and tell the customer (nobody is on the line to hear it): the confirmations
+    when made, a text saying no money was taken when not."""
+    attempt = txn.charge
+    if attempt is None or txn.status not in {TransactionStatus.OPEN, TransactionStatus.IN_DOUBT}:
+        return Settlement.SETTLED
+    result = _ask_again(txn, attempt, now=now, transactions=transactions, services=services)
+    if result is None:
+        return Settlement.IN_DOUBT
+    approved = result.status is ChargeStatus.APPROVED
+    if not approved and txn.status is TransactionStatus.OPEN:
+        return Settlement.NOT_MADE
+    card = CardSummary(result.card.brand, result.card.last4, result.card.token)
+    status = TransactionStatus.COMPLETE if approved else TransactionStatus.FAILED
+    try:
+        _settle(transactions, txn, status, now, card)
+    except ConflictError:
+        return Settlement.SETTLED
+    customer = services.callers.find_by_phone(txn.customer_phone)
+    if customer is not None:
+        settled = replace(txn, status=status, updated_at=now, card=card)
+        queue_payment_messages(settled, customer, transactions=transactions, services=services)
+    return Settlement.PAID if approved else Settlement.NOT_TAKEN
+
+
+def _abandon_outcome(settled: Settlement) -> AbandonOutcome:
+    return {
+        Settlement.PAID: AbandonOutcome.PAID,
+        Settlement.NOT_TAKEN: AbandonOutcome.NOT_TAKEN,
+        Settlement.IN_DOUBT: AbandonOutcome.IN_DOUBT,
+    }.get(settled, AbandonOutcome.NOTHING)
+
+
+def _payment_messages(
+    txn: Transaction, customer: Customer, messages: PaymentMessages
+) -> list[OutgoingMessage]:
+    """What a settled payment tells its customer: the confirmations (complete), or that no money
+    was taken (failed). Worded from the transaction, so a message sent later is the same one."""
+    if txn.status is not TransactionStatus.COMPLETE:
+        return [
+            messages.payment_not_taken_sms(
+                payment_id=txn.payment_id,
+                first_name=customer.first_name,
+                phone=customer.phone,
+                amount=txn.amount,
+            )
+        ]
+    return messages.payment_confirmations(
+        payment_id=txn.payment_id,
+        first_name=customer.first_name,
+        phone=customer.phone,
+        email=customer.email,
+        amount=txn.amount,
+        last4=txn.card.last4 if txn.card else "",
+        at=txn.updated_at,
+        timezone=customer.timezone,
+    )
+
+
+def queue_payment_messages(
+    txn: Transaction,
+    customer: Customer,
+    *,
+    transactions: TransactionStore,
+    services: PaymentServices,
+) -> bool:
+    """Queue what a settled payment tells its customer; True when queued. A queue that cannot be
+    reached does not unmake the payment: the messages are owed on the transaction, and the next
+    retry of the step or the follow-up sweep queues them. The sender sends each key once, so
+    queueing them again (a retry, the sweep, both) never texts twice. Queued messages that
+    were owed are cleared (``txn.confirmations_owed``)."""
+    try:
+        for message in _payment_messages(txn, customer, services.messages):
+            services.queue.enqueue(message)
     except NotificationError as error:
         logger.error(
             "payment confirmations not queued",
-            extra={"paymentId": payment_id, "errorCode": error.code},
+            extra={"paymentId": txn.payment_id, "errorCode": error.code},
+        )
+        if not txn.confirmations_owed:
+            _owe(transactions, txn.payment_id, owed=True)
+        return False
+    if txn.confirmations_owed:
+        _owe(transactions, txn.payment_id, owed=False)
+    return True
+
+
+def _owe(transactions: TransactionStore, payment_id: str, *, owed: bool) -> None:
+    try:
+        transactions.owe_confirmations(payment_id, owed)
+    except (ConflictError, StoreUnavailableError) as error:
+        # Owing not recorded: the error log above names the payment. Clearing lost to a
+        # concurrent clearer: it queued them too, and the sender sends each key once.
+        logger.warning(
+            "owed confirmations not recorded",
+            extra={"paymentId": payment_id, "owed": owed, "errorCode": error.code},
         )
 
 

@@ -28,13 +28,16 @@ from ivr.payments.cards import (
     parse_card,
 )
 from ivr.payments.checkout import (
+    ChargeInDoubtError,
     JointReads,
     NoCustomerError,
     PaymentMessages,
     PaymentOutcome,
+    PaymentServices,
     ReplayError,
     SeparateReads,
     charge_transaction,
+    queue_payment_messages,
 )
 from ivr.payments.portal_link import payment_reference
 from ivr.payments.transactions import PaymentChannel, TransactionStatus, TransactionStore
@@ -76,6 +79,9 @@ class KeypadOutcome(StrEnum):
     INVALID = "invalid"  # ask for ``field`` again
     APPROVED = "approved"
     DECLINED = "declined"
+    #: The processor did not answer: the charge may be made. Not "declined": the caller hears it
+    #: is not confirmed yet and that a text will follow (the follow-up sweep sends it).
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -188,18 +194,29 @@ def pay_by_phone(
             messages=messages,
             read=(txn, customer),
         )
+    except ChargeInDoubtError:
+        return KeypadAnswer(KeypadOutcome.UNCONFIRMED, EncryptedCard())
     except ReplayError:
-        return _settled_before(entry, payment_id, token.last4, transactions=transactions)
+        services = PaymentServices(processor, callers, queue, messages)
+        return _settled_before(
+            entry, payment_id, token.last4, transactions=transactions, services=services
+        )
     approved = outcome.status is ChargeStatus.APPROVED
     result = KeypadOutcome.APPROVED if approved else KeypadOutcome.DECLINED
     return KeypadAnswer(result, EncryptedCard(), payment=outcome)
 
 
 def _settled_before(
-    entry: EncryptedCard, payment_id: str, last4: str, *, transactions: TransactionStore
+    entry: EncryptedCard,
+    payment_id: str,
+    last4: str,
+    *,
+    transactions: TransactionStore,
+    services: PaymentServices,
 ) -> KeypadAnswer:
     """Connect retried the step after the charge: answer the settled result again (the same
-    card only; anything else is a replay the caller must not hear as a success)."""
+    card only; anything else is a replay the caller must not hear as a success), and queue the
+    confirmations the first run owed (the queue was down then; the sender sends each once)."""
     txn = transactions.get(payment_id)
     if txn is None or txn.card is None or txn.card.last4 != last4:
         raise ReplayError("the transaction was settled another way")
@@ -210,6 +227,10 @@ def _settled_before(
     if txn.status not in statuses:
         raise ReplayError(f"transaction is {txn.status.value}")
     result, charge = statuses[txn.status]
+    if txn.confirmations_owed:
+        customer = services.callers.find_by_phone(txn.customer_phone)
+        if customer is not None:
+            queue_payment_messages(txn, customer, transactions=transactions, services=services)
     reference = payment_reference(payment_id)
     payment = PaymentOutcome(
         charge, payment_id, txn.amount, txn.card.last4, reference, brand=txn.card.brand

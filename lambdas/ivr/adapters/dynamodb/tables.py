@@ -138,6 +138,18 @@ class CustomerTransactionsIndex(GlobalSecondaryIndex["TransactionItem"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class FollowUpIndex(GlobalSecondaryIndex["TransactionItem"]):
+    """Payments the follow-up sweep must finish, oldest first: a sparse index (only an item with
+    ``follow_up`` is in it), so the sweep reads those and nothing else, at any table size."""
+
+    class Meta:
+        index_name = "by_follow_up"
+        projection = AllProjection()
+
+    follow_up = UnicodeAttribute(hash_key=True)  # "charge" (in doubt) or "messages" (owed)
+    updated_at = UTCDateTimeAttribute(range_key=True)
+
+
 class TransactionItem(Model):
     class Meta(_Deadlines):
         table_name = _table("TRANSACTIONS_TABLE", "Transactions")
@@ -154,8 +166,16 @@ class TransactionItem(Model):
     card_brand = UnicodeAttribute(null=True)
     card_last4 = UnicodeAttribute(null=True)
     processor_token = UnicodeAttribute(null=True)
+    # The charge sent for it, recorded before the processor is asked (the processor's token and
+    # the idempotency key only: no card data), so an unanswered charge can be asked about again.
+    charge_key = UnicodeAttribute(null=True)
+    charge_token = UnicodeAttribute(null=True)
+    charge_at = UTCDateTimeAttribute(null=True)
+    confirmations_owed = BooleanAttribute(null=True)
+    follow_up = UnicodeAttribute(null=True)
 
     by_customer = CustomerTransactionsIndex()
+    by_follow_up = FollowUpIndex()
 
 
 class PortalSessionItem(Model):

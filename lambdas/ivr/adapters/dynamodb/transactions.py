@@ -26,18 +26,27 @@ from ivr.core.errors import ConflictError, StoreUnavailableError
 from ivr.core.money import Money
 from ivr.payments.portal import PortalSession, PortalSessionStatus
 from ivr.payments.transactions import (
+    SETTLEABLE,
     CardSummary,
+    ChargeAttempt,
     PaymentChannel,
     SettleAlong,
     Transaction,
     TransactionStatus,
 )
 
+#: The follow-up index's partitions (TransactionItem.follow_up).
+FOLLOW_UP_CHARGE = "charge"
+FOLLOW_UP_MESSAGES = "messages"
+
 
 def transaction_from_item(item: TransactionItem) -> Transaction:
     card = None
     if item.card_last4 and item.card_brand and item.processor_token:
         card = CardSummary(item.card_brand, item.card_last4, item.processor_token)
+    charge = None
+    if item.charge_key and item.charge_token and item.charge_at:
+        charge = ChargeAttempt(item.charge_key, item.charge_token, item.charge_at)
     return Transaction(
         payment_id=item.payment_id,
         customer_phone=item.customer_phone,
@@ -48,6 +57,8 @@ def transaction_from_item(item: TransactionItem) -> Transaction:
         updated_at=item.updated_at,
         contact_id=item.contact_id,
         card=card,
+        charge=charge,
+        confirmations_owed=bool(item.confirmations_owed),
     )
 
 
@@ -125,11 +136,12 @@ class DynamoTransactionStore:
             raise ConflictError("a transaction cannot be settled back to open")
         if current is None or current.payment_id != payment_id:
             current = self.get(payment_id)
-        if current is None or current.status is not TransactionStatus.OPEN:
+        if current is None or current.status not in SETTLEABLE:
             raise ConflictError(f"transaction {payment_id} is not open")
         actions: list[Action] = [
             TransactionItem.status.set(status.value),
             TransactionItem.updated_at.set(at),
+            TransactionItem.follow_up.remove(),
         ]
         if card is not None:
             actions += [
@@ -139,6 +151,7 @@ class DynamoTransactionStore:
             ]
         is_open = TransactionItem.status == TransactionStatus.OPEN.value
         if status is TransactionStatus.ABANDONED:
+            # A charge in doubt is never abandoned: only an open transaction (is_open).
             # The mark stays on the customer: the next call's lookup offers to pick it up.
             with translated("abandon transaction"):
                 TransactionItem(payment_id).update(actions=actions, condition=is_open)
@@ -153,7 +166,11 @@ class DynamoTransactionStore:
         with translated("settle transaction"), self._transaction() as write:
             # Both conditions are checked at write time: a duplicate or late update cannot move a
             # settled transaction again (nor lower the balance twice), whatever the read saw.
-            write.update(TransactionItem(payment_id), actions=actions, condition=is_open)
+            write.update(
+                TransactionItem(payment_id),
+                actions=actions,
+                condition=TransactionItem.status.is_in(*(s.value for s in SETTLEABLE)),
+            )
             write.update(
                 CustomerItem(current.customer_phone),
                 actions=customer_actions,
@@ -176,6 +193,64 @@ class DynamoTransactionStore:
             with suppress(StoreUnavailableError):  # the timeline is best effort
                 along.activity.append(along.note)
         return replace(current, status=status, updated_at=at, card=card or current.card)
+
+    def record_charge(
+        self, payment_id: str, attempt: ChargeAttempt, *, replaces: str | None = None
+    ) -> None:
+        keys = {attempt.key} | ({replaces} if replaces else set())
+        condition = (TransactionItem.status == TransactionStatus.OPEN.value) & (
+            TransactionItem.charge_key.does_not_exist() | TransactionItem.charge_key.is_in(*keys)
+        )
+        actions: list[Action] = [
+            TransactionItem.charge_key.set(attempt.key),
+            TransactionItem.charge_token.set(attempt.card_token),
+            TransactionItem.charge_at.set(attempt.at),
+        ]
+        with translated("record charge"):
+            TransactionItem(payment_id).update(actions=actions, condition=condition)
+
+    def mark_in_doubt(self, payment_id: str, at: datetime) -> None:
+        condition = (TransactionItem.status == TransactionStatus.OPEN.value) & (
+            TransactionItem.charge_key.exists()
+        )
+        actions: list[Action] = [
+            TransactionItem.status.set(TransactionStatus.IN_DOUBT.value),
+            TransactionItem.updated_at.set(at),
+            TransactionItem.follow_up.set(FOLLOW_UP_CHARGE),
+        ]
+        with translated("mark charge in doubt"):
+            TransactionItem(payment_id).update(actions=actions, condition=condition)
+
+    def owe_confirmations(self, payment_id: str, owed: bool) -> None:
+        item = TransactionItem(payment_id)
+        with translated("owe confirmations"):
+            if owed:
+                settled = TransactionItem.status.is_in(
+                    TransactionStatus.COMPLETE.value, TransactionStatus.FAILED.value
+                )
+                item.update(
+                    actions=[
+                        TransactionItem.confirmations_owed.set(True),
+                        TransactionItem.follow_up.set(FOLLOW_UP_MESSAGES),
+                    ],
+                    condition=settled,
+                )
+            else:
+                item.update(
+                    actions=[
+                        TransactionItem.confirmations_owed.remove(),
+                        TransactionItem.follow_up.remove(),
+                    ],
+                    condition=TransactionItem.confirmations_owed == True,  # noqa: E712
+                )
+
+    def needing_follow_up(self, limit: int = 100) -> list[Transaction]:
+        found: list[Transaction] = []
+        with translated("find payments to follow up"):
+            for partition in (FOLLOW_UP_CHARGE, FOLLOW_UP_MESSAGES):
+                items = TransactionItem.by_follow_up.query(partition, limit=limit)
+                found += [transaction_from_item(item) for item in items]
+        return sorted(found, key=lambda t: t.updated_at)[:limit]
 
 
 def _create_session(write: TransactWrite, session: PortalSession | None) -> None:

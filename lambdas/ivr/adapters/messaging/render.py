@@ -106,6 +106,23 @@ def payment_confirmations(
     return messages
 
 
+def payment_not_taken_sms(
+    *, payment_id: str, first_name: str, phone: str, amount: Money
+) -> OutgoingMessage:
+    """The SMS telling a customer whose charge was in doubt that it was not made after all."""
+    values = {
+        "first_name": first_name,
+        "amount": amount.spoken(),
+        "reference": payment_id.split("-")[0].upper(),
+    }
+    return OutgoingMessage(
+        channel=Channel.SMS,
+        to=phone,
+        text=render_text("payment_not_taken_sms.txt.j2", **values),
+        idempotency_key=f"payment-not-taken-sms#{payment_id}",
+    )
+
+
 def portal_link_sms(*, session_id: str, phone: str, link: str, amount: Money) -> OutgoingMessage:
     return OutgoingMessage(
         channel=Channel.SMS,
@@ -144,4 +161,11 @@ class TemplatedPaymentMessages:
             last4=last4,
             at=at,
             timezone=timezone,
+        )
+
+    def payment_not_taken_sms(
+        self, *, payment_id: str, first_name: str, phone: str, amount: Money
+    ) -> OutgoingMessage:
+        return payment_not_taken_sms(
+            payment_id=payment_id, first_name=first_name, phone=phone, amount=amount
         )

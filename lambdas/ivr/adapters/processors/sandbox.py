@@ -3,6 +3,11 @@
 * 4242424242424242 (and any other Luhn-valid number) approves;
 * 4000000000000002 declines ("card_declined"), 4000000000009995 declines ("insufficient_funds").
 
+``unanswered`` (a scenario's ``call.processor.unanswered``) makes the next charges answer the way
+a processor that stops answering does: the charge is made, and the answer is lost
+(ProcessorUnavailableError, after the adapter's deadline); asking again with the same key then
+answers what was done, as a real gateway's idempotency does.
+
 Tokens are random and stand for the card only inside this process; the card number itself is
 dropped as soon as its brand and last four are known (nothing stores it).
 """
@@ -20,6 +25,7 @@ from ivr.payments.cards import (
     ChargeResult,
     ChargeStatus,
     InvalidCardError,
+    ProcessorUnavailableError,
     card_brand,
     check_amount,
 )
@@ -44,6 +50,7 @@ class SandboxProcessor:
     _cards: dict[str, tuple[CardToken, str]] = field(default_factory=dict)  # token -> card, decline
     _charges: dict[str, ChargeResult] = field(default_factory=dict)  # idempotency key -> result
     charges: list[Charge] = field(default_factory=list)  # every charge actually made
+    unanswered: int = 0  # the next charge requests (new or repeated) whose answers are lost
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def tokenize(self, card: CardDetails) -> CardToken:
@@ -60,14 +67,21 @@ class SandboxProcessor:
     def charge(self, token: str, amount: Money, idempotency_key: str) -> ChargeResult:
         check_amount(amount)
         with self._lock:
-            if idempotency_key in self._charges:
-                return self._charges[idempotency_key]
-            entry = self._cards.get(token)
-            if entry is None:
-                raise InvalidCardError("unknown card token")
-            card, decline = entry
-            status = ChargeStatus.DECLINED if decline else ChargeStatus.APPROVED
-            result = ChargeResult(status, "ch_" + secrets.token_hex(8), card, decline)
-            self._charges[idempotency_key] = result
-            self.charges.append(Charge(result.charge_id, token, amount, idempotency_key, status))
+            result = self._charges.get(idempotency_key) or self._new_charge(
+                token, amount, idempotency_key
+            )
+            if self.unanswered > 0:
+                self.unanswered -= 1
+                raise ProcessorUnavailableError("the sandbox processor's answer was lost")
             return result
+
+    def _new_charge(self, token: str, amount: Money, idempotency_key: str) -> ChargeResult:
+        entry = self._cards.get(token)
+        if entry is None:
+            raise InvalidCardError("unknown card token")
+        card, decline = entry
+        status = ChargeStatus.DECLINED if decline else ChargeStatus.APPROVED
+        result = ChargeResult(status, "ch_" + secrets.token_hex(8), card, decline)
+        self._charges[idempotency_key] = result
+        self.charges.append(Charge(result.charge_id, token, amount, idempotency_key, status))
+        return result
