@@ -147,7 +147,11 @@ class FakeTransactionStore:
             current = self.transactions.get(payment_id)  # the fake reads nothing: it knows
             if status is TransactionStatus.OPEN or current is None:
                 raise ConflictError("cannot settle")
-            settleable = SETTLEABLE if status is not TransactionStatus.ABANDONED else frozenset()
+            settleable = (
+                SETTLEABLE
+                if status is not TransactionStatus.ABANDONED
+                else {TransactionStatus.OPEN}
+            )
             if current.status not in settleable:
                 raise ConflictError("not open")
             settled = replace(current, status=status, updated_at=at, card=card or current.card)
