@@ -26,7 +26,7 @@ from ivr.core.errors import (
 )
 from ivr.core.observability import logger, luhn_valid
 from ivr.payments.cards import InvalidAmountError, InvalidCardError
-from ivr.payments.checkout import ReplayError
+from ivr.payments.checkout import ChargeInDoubtError, ReplayError
 
 CUSTOM_HEADER = "x-portal-request"
 
@@ -243,6 +243,13 @@ class ErrorAnswer:
 DOMAIN_ERROR_ANSWERS: dict[type[IvrError], ErrorAnswer] = {
     NotFoundError: ErrorAnswer(404, "not_found", "No such resource."),
     ReplayError: ErrorAnswer(409, "already_used", "This payment was already made."),
+    # The processor did not answer a charge it may have made (issue 19): not a decline.
+    ChargeInDoubtError: ErrorAnswer(
+        503,
+        "unconfirmed",
+        "We couldn't confirm your payment yet, so please don't pay again. We'll send you a text "
+        "message as soon as it's confirmed, or to tell you that no money was taken.",
+    ),
     ConflictError: ErrorAnswer(409, "conflict", "This changed meanwhile. Reload and try again."),
     RefusedError: ErrorAnswer(403, "forbidden", "This request is not allowed."),
     InvalidCardError: ErrorAnswer(400, "invalid_card", "Check the card details."),

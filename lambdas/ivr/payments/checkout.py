@@ -507,6 +507,7 @@ class PaymentState(StrEnum):
     TRY_ANOTHER_CARD = "tryAnotherCard"  # a card was declined; the page takes another
     COMPLETE = "complete"
     DECLINED = "declined"
+    UNCONFIRMED = "unconfirmed"  # the processor did not answer the charge: in doubt, texted later
     EXPIRED = "expired"
     LOCKED = "locked"
     UNKNOWN = "unknown"
@@ -539,6 +540,8 @@ def payment_state(
         return PaymentState.COMPLETE
     if txn is not None and txn.status is TransactionStatus.FAILED:
         return PaymentState.DECLINED
+    if txn is not None and txn.status is TransactionStatus.IN_DOUBT:
+        return PaymentState.UNCONFIRMED
     # A locked or expired link cannot pay any more: the payment is abandoned (once; the caller
     # is offered to pick it up on the next call).
     if session.status is PortalSessionStatus.LOCKED:

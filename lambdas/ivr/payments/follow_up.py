@@ -66,7 +66,9 @@ def follow_up_payments(
                 )
                 report.settled.setdefault(settled.value, []).append(txn.payment_id)
             elif txn.confirmations_owed:
-                _send_owed(txn.payment_id, transactions=transactions, services=services, report=report)
+                _send_owed(
+                    txn.payment_id, transactions=transactions, services=services, report=report
+                )
         except IvrError as error:
             logger.error(
                 "payment follow-up failed",
