@@ -228,8 +228,12 @@
     list.append(ivr.el("dt", { text: term }), ivr.el("dd", { text: value }));
   }
 
+  // A charge the processor left unanswered (README "Payments"): the agent must not take it again.
+  const PAYMENT_STATUSES = { in_doubt: "in doubt (charge not confirmed yet - do not take it again)" };
+
   function payment(p) {
-    return [p.amount, p.status, p.card, p.at ? new Date(p.at).toLocaleString() : ""].filter(Boolean).join(" - ");
+    const status = PAYMENT_STATUSES[p.status] || p.status;
+    return [p.amount, status, p.card, p.at ? new Date(p.at).toLocaleString() : ""].filter(Boolean).join(" - ");
   }
 
   function showTimeline(t) {

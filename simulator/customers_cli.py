@@ -143,6 +143,7 @@ def show(phone_text: str, *, out: IO[str]) -> int:
     from ivr.core.errors import InvalidPhoneNumberError
     from ivr.core.phone import normalise_e164
     from ivr.core.settings import settings
+    from ivr.payments.transactions import TransactionStatus
 
     try:
         phone = normalise_e164(phone_text, settings().default_phone_region)
@@ -166,6 +167,10 @@ def show(phone_text: str, *, out: IO[str]) -> int:
     }
     if customer.open_transaction is not None:
         lines["open payment"] = customer.open_transaction.amount.spoken()
+        marked = wiring.transactions().get(customer.open_transaction.payment_id)
+        if marked is not None and marked.status is TransactionStatus.IN_DOUBT:
+            # The processor left its charge unanswered: the follow-up sweep settles it.
+            lines["open payment"] += " (in doubt: charge not confirmed yet)"
     if customer.pending_callback is not None:
         lines["callback"] = customer.pending_callback.call_at.isoformat()
     width = max(map(len, lines))
