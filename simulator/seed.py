@@ -66,11 +66,26 @@ def _open_transaction(customer: Any, spec: dict[str, Any], now: datetime | None)
     )
 
 
+def _charge_in_doubt(txn: Any) -> None:
+    """The earlier call's charge, sent and unanswered: recorded with the sandbox's token for the
+    processor's published approving test card, so asking the processor again finds it."""
+    from ivr import wiring
+    from ivr.payments.cards import CardDetails
+    from ivr.payments.checkout import charge_key
+    from ivr.payments.transactions import ChargeAttempt
+
+    token = wiring.sandbox_processor().tokenize(CardDetails("4242424242424242", 12, 2030, "123"))
+    attempt = ChargeAttempt(charge_key(txn.payment_id, txn.channel), token.token, txn.created_at)
+    wiring.transactions().record_charge(txn.payment_id, attempt)
+    wiring.transactions().mark_in_doubt(txn.payment_id, txn.created_at)
+
+
 def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
     """Store the customers (and their unfinished payments); returns their E.164 numbers.
 
-    ``open_transaction.status`` is ``open`` (the default) or ``abandoned`` (the earlier call hung
-    up); either way the customer carries the mark caller lookup finds. ``now`` is the call's
+    ``open_transaction.status`` is ``open`` (the default), ``abandoned`` (the earlier call hung
+    up) or ``in_doubt`` (the earlier call's charge, of the sandbox's 4242 test card, went
+    unanswered); either way the customer carries the mark caller lookup finds. ``now`` is the call's
     start, which the payment predates."""
     from ivr import wiring
     from ivr.auth.keypad import CustomerFailures
@@ -88,8 +103,10 @@ def load_given(given: dict[str, Any], now: datetime | None = None) -> list[str]:
             status = TransactionStatus(str(unfinished.get("status", "open")))
             if status is TransactionStatus.ABANDONED:
                 wiring.transactions().settle(txn.payment_id, status, txn.created_at)
+            elif status is TransactionStatus.IN_DOUBT:
+                _charge_in_doubt(txn)
             elif status is not TransactionStatus.OPEN:
-                raise ValueError("open_transaction.status is open or abandoned")
+                raise ValueError("open_transaction.status is open, abandoned or in_doubt")
         if spec.get("keypad_locked"):
             # Five wrong keypad answers earlier today: the daily lock an agent lifts.
             at = now or datetime.now(UTC)
