@@ -25,7 +25,12 @@ from ivr.payments.checkout import (
 )
 from ivr.payments.follow_up import follow_up_payments
 from ivr.payments.keypad import EncryptedCard, KeypadAnswer, KeypadOutcome, pay_by_phone
-from ivr.payments.transactions import PaymentChannel, Transaction, TransactionStatus
+from ivr.payments.transactions import (
+    ChargeAttempt,
+    PaymentChannel,
+    Transaction,
+    TransactionStatus,
+)
 from tests import fakes
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
@@ -248,3 +253,26 @@ def test_owed_confirmations_say_when_the_payment_was_made_not_when_they_were_sen
     follow_up_payments(now=later, transactions=shop.transactions, services=shop.services)
     sms = next(m for m in shop.queue.messages if m.channel.value == "sms")
     assert "9:30 AM" in sms.text, sms.text  # 15:30 UTC on the customer's Chicago clock
+
+
+def test_a_step_that_died_after_sending_its_charge_is_answered_by_the_next_with_one_charge() -> (
+    None
+):
+    shop = Shop()
+    # The first run recorded the charge and sent it, then died before hearing back.
+    token = shop.sandbox.tokenize(CardDetails("4242424242424242", 12, 2030, "123"))
+    shop.transactions.record_charge(PAYMENT, ChargeAttempt(f"{PAYMENT}#ivr", token.token, NOW))
+    shop.sandbox.charge(token.token, Money(12050), f"{PAYMENT}#ivr")
+    assert shop.pay().outcome is KeypadOutcome.APPROVED  # Connect's retry, same key
+    assert len(shop.sandbox.charges) == 1
+    assert shop.status() is TransactionStatus.COMPLETE
+
+
+def test_a_step_that_died_before_the_in_doubt_mark_does_not_let_the_hang_up_abandon_it() -> None:
+    shop = Shop()
+    token = shop.sandbox.tokenize(CardDetails("4242424242424242", 12, 2030, "123"))
+    shop.transactions.record_charge(PAYMENT, ChargeAttempt(f"{PAYMENT}#ivr", token.token, NOW))
+    shop.sandbox.charge(token.token, Money(12050), f"{PAYMENT}#ivr")
+    assert shop.hang_up() is AbandonOutcome.PAID
+    assert shop.status() is TransactionStatus.COMPLETE
+    assert len(shop.sandbox.charges) == 1

@@ -717,13 +717,15 @@ def charge_transaction(
         raise SessionRefusedError("no such transaction")
     customer = read[1] if read is not None else None
     services = PaymentServices(processor, callers, queue, messages)
-    if txn.status is TransactionStatus.IN_DOUBT:
-        return _charged_before(txn, customer, now=now, transactions=transactions, services=services)
+    key = charge_key(payment_id, channel, attempt)
+    if txn.status is TransactionStatus.IN_DOUBT or _unanswered_before(txn, key, attempt):
+        earlier = _charged_before(
+            txn, customer, now=now, transactions=transactions, services=services
+        )
+        if earlier is not None:
+            return earlier
     if txn.status is not TransactionStatus.OPEN:
         raise ReplayError(f"transaction is {txn.status.value}")
-    key = charge_key(payment_id, channel, attempt)
-    if _unanswered_before(txn, key, attempt):
-        return _charged_before(txn, customer, now=now, transactions=transactions, services=services)
     replaces = txn.charge.key if txn.charge is not None else None
     result = _charge_recorded(
         txn, card_token, key, replaces, now=now, transactions=transactions, processor=processor
@@ -810,9 +812,10 @@ def _charged_before(
     now: datetime,
     transactions: TransactionStore,
     services: PaymentServices,
-) -> PaymentOutcome:
+) -> PaymentOutcome | None:
     """A later attempt on a transaction whose last charge went unanswered: the processor's answer
-    to that charge's key is the outcome (the caller hears it; an SMS is for those who hung up)."""
+    to that charge's key is the outcome (the caller hears it; an SMS is for those who hung up).
+    None when the transaction is open and that charge was declined: the new one may go."""
     attempt = txn.charge
     if attempt is None:
         raise ChargeInDoubtError("a transaction in doubt without its charge: an agent settles it")
@@ -831,6 +834,8 @@ def _charged_before(
     if result.status is ChargeStatus.APPROVED:
         _settle(transactions, txn, TransactionStatus.COMPLETE, now, card)
         _confirm(txn, customer, card, now=now, transactions=transactions, services=services)
+    elif txn.status is TransactionStatus.OPEN:
+        return None
     else:
         _settle(transactions, txn, TransactionStatus.FAILED, now, card)
     return outcome
