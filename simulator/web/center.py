@@ -228,13 +228,24 @@ class LocalContactCenter:
             )
         return {"calls": dialer.calls(), "summary": sweep_summary(report)}
 
+    def follow_up_payments(self) -> dict[str, Any]:
+        """Run the payment follow-up sweep (template.yaml: every 5 minutes): charges in doubt
+        asked about again, owed confirmations queued, then delivered to the outbox."""
+        from simulator.delivery import deliver_queued_messages
+        from simulator.lambda_service import invoke_function
+
+        summary = invoke_function("PaymentFollowUpFunction", {})
+        deliver_queued_messages()
+        return summary
+
     def sweep_on_schedule(self) -> None:
-        """The scheduled sweeper (every 5 minutes in AWS), until the center stops."""
+        """The scheduled sweepers (every 5 minutes in AWS), until the center stops."""
         while not self._stopping.wait(SWEEP_SECONDS * self.time_scale):
-            try:
-                self.sweep()
-            except Exception:  # the next run tries again, as the schedule would
-                continue
+            for run in (self.sweep, self.follow_up_payments):
+                try:
+                    run()
+                except Exception:  # the next run tries again, as the schedule would
+                    continue
 
     def line_held(self, number: str) -> None:
         """A phone page of ``number`` is open (its event stream)."""
