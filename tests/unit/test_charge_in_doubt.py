@@ -4,6 +4,7 @@ yet", nothing abandons it or charges it again, and asking again with its key set
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -276,3 +277,21 @@ def test_a_step_that_died_before_the_in_doubt_mark_does_not_let_the_hang_up_aban
     assert shop.hang_up() is AbandonOutcome.PAID
     assert shop.status() is TransactionStatus.COMPLETE
     assert len(shop.sandbox.charges) == 1
+
+
+def test_twenty_concurrent_retries_and_hang_ups_of_a_charge_in_doubt_charge_once() -> None:
+    shop = Shop()
+    shop.sandbox.unanswered = 1
+    shop.pay()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        runs = [pool.submit(shop.pay if i % 2 else shop.hang_up) for i in range(20)]
+        for run in runs:
+            run.result()
+    assert len(shop.sandbox.charges) == 1
+    assert shop.status() is TransactionStatus.COMPLETE
+    customer = shop.callers.find_by_phone(PHONE)
+    assert customer is not None and customer.balance == Money(0)  # lowered once
+    assert set(shop.queue.keys()) == {
+        f"confirmation-email#{PAYMENT}",
+        f"confirmation-sms#{PAYMENT}",
+    }
