@@ -61,8 +61,10 @@ def follow_up_payments(
             break
         try:
             if txn.status is TransactionStatus.IN_DOUBT:
+                # As it is now (the index is eventually consistent): a retry may have settled it.
+                current = transactions.get(txn.payment_id) or txn
                 settled = settle_charge_in_doubt(
-                    txn, now=now, transactions=transactions, services=services
+                    current, now=now, transactions=transactions, services=services
                 )
                 report.settled.setdefault(settled.value, []).append(txn.payment_id)
             elif txn.confirmations_owed:
