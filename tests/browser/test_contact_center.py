@@ -45,8 +45,11 @@ def test_a_caller_pays_on_the_portal_then_an_agent_sees_it(
     conversation_says(phone, "How can I help you today")
     say(phone, "I want to pay my bill")
     conversation_says(phone, "or press 1. To pay another amount")
+    # Keys at the bot's question: 1, and the pound key ends them at once (as on any phone).
     phone.get_by_role("button", name="key 1").click()
+    phone.get_by_role("button", name="key #").click()
     conversation_says(phone, "on your phone's web browser, press 1")
+    phone.get_by_text("The IVR is waiting for keys.").wait_for()  # a menu key goes at once
     phone.get_by_role("button", name="key 1").click()
     conversation_says(phone, "Your PIN is")
     spoken = phone.locator("#conversation li.ivr", has_text="Your PIN is").last.inner_text()

@@ -21,10 +21,10 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-#: Half of real time: the IVR still gives the caller 10 s to answer (this module answers over
-#: HTTP, in a fraction of that), checks the payment every 5 s, and lets the caller 5 minutes
+#: 0.3 of real time: the IVR still gives the caller 6 s to answer (this module answers over
+#: HTTP, in a fraction of that), checks the payment every 3 s, and lets the customer 3 minutes
 #: (10 of call time) on the page before the link expires for it.
-TIME_SCALE = 0.5
+TIME_SCALE = 0.3
 
 BEN = "+12025550100"
 PIN = re.compile(r"Your PIN is ((?:\d ?){6})")
