@@ -9,10 +9,8 @@ conditional writes linearizable as DynamoDB's are. Calls of the same customer ar
 different processes, so the races between them are the real ones.
 
     python -m tests.load.driver stack PORT CALLS      the stack with the load's customers; "ready"
-    python -m tests.load.driver calls PORT DIR I N CALLS   worker I of N: imports what the calls
-                                                      run while the stack starts; on "attach"
-                                                      (the stack is up) warms up, "ready", then
-                                                      on "go" its calls, on "sweep AT" two sweeps
+    python -m tests.load.driver calls PORT DIR I N CALLS   worker I of N: "ready", then on "go"
+                                                      its calls, then on "sweep AT" two sweeps
 
 A worker writes ``DIR/worker-I.json`` (each call's result, the charges its processor made, what
 its sweeps dialled) and ``DIR/records-I.jsonl`` (each call's record, for the secrets scan).
@@ -398,27 +396,7 @@ def warm_up_phone(worker: int) -> str:
     return f"+44207946{worker:04d}"
 
 
-def _import_the_calls() -> None:
-    """What a worker's calls run - every handler, the flows, the caller - imported while the
-    stack starts (the harness starts both at once): that is most of a worker's start-up, and it
-    needs no stack. Nothing here reads the endpoint: _attach points the clients at the stack."""
-    from deploy.template import function_handlers
-    from simulator.call import current_flows
-    from simulator.lambda_service import load_handler
-    from simulator.paths import use_lambda_path
-
-    use_lambda_path()
-    for logical_id in function_handlers():
-        load_handler(logical_id)
-    current_flows()
-    import simulator.people
-    import simulator.scenario  # noqa: F401
-
-
 def run_worker(port: int, directory: Path, worker: int, workers: int, total: int) -> None:
-    _import_the_calls()
-    if sys.stdin.readline().strip() != "attach":
-        return
     _attach(port, directory / "outbox.jsonl", worker)
     _warm_up(worker)
     plans, _ = plans_and_customers(total)

@@ -122,8 +122,7 @@ def scan_tables(port: int) -> dict[str, list[dict[str, Any]]]:
 
 
 def run_load(directory: Path, calls: int, workers: int, sweep_at: str) -> LoadRun:
-    """Start the stack and the workers, run every call at once, then the sweeps; stop all.
-    The workers start with the stack (their imports need none) and attach once it is ready."""
+    """Start the stack and the workers, run every call at once, then the sweeps; stop all."""
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     with ExitStack() as stack:
@@ -132,6 +131,7 @@ def run_load(directory: Path, calls: int, workers: int, sweep_at: str) -> LoadRu
             directory / "stack.log",
         )
         stack.callback(server.stop)
+        server.expect("ready")
         pool = []
         for worker in range(workers):
             process = _Process(
@@ -140,9 +140,6 @@ def run_load(directory: Path, calls: int, workers: int, sweep_at: str) -> LoadRu
             )
             stack.callback(process.stop)
             pool.append(process)
-        server.expect("ready")
-        for process in pool:
-            process.say("attach")
         for process in pool:
             process.expect("ready")
         started = time.perf_counter()
