@@ -5,6 +5,8 @@ of the code under test still counts; only the queueing of a shared 2-core machin
 
 from __future__ import annotations
 
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,3 +46,46 @@ def stopwatch() -> Iterator[Stopwatch]:
     watch.wall = time.perf_counter() - started
     watch.queued = queued_seconds() - queued
     assert watch.wall < WALL_LIMIT_SECONDS, f"took {watch.wall:.1f} s on the wall clock"
+
+
+def _process_queued(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/schedstat") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run_timed(
+    command: list[str], *, timeout: float, **options: object
+) -> tuple[subprocess.CompletedProcess[str], Stopwatch]:
+    """Run ``command`` (text mode, output captured) and time it like ``stopwatch()``: the wall
+    time less the time the process's main thread waited for a core, read while it runs (every
+    20 ms, so up to that much queueing at its very end still counts against it)."""
+    watch = Stopwatch()
+    started = time.perf_counter()
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,  # type: ignore[call-overload]
+    ) as process:
+        collected: dict[str, str] = {}
+
+        def collect() -> None:
+            collected["out"], collected["err"] = process.communicate(timeout=timeout)
+
+        reader = threading.Thread(target=collect, daemon=True)
+        reader.start()
+        while reader.is_alive():
+            queued = _process_queued(process.pid)
+            if queued is not None:
+                watch.queued = queued
+            reader.join(0.02)
+        watch.wall = time.perf_counter() - started
+    assert watch.wall < WALL_LIMIT_SECONDS, f"took {watch.wall:.1f} s on the wall clock"
+    result = subprocess.CompletedProcess(
+        command, process.returncode, collected.get("out", ""), collected.get("err", "")
+    )
+    return result, watch
