@@ -34,11 +34,11 @@ def stage(target: Path, *, install: bool = True, platform: str | None = None) ->
 
 
 def _uv_install(target: Path, platform: str | None) -> bool:
-    """Install with uv (the .venv's, else one on the PATH): the same pinned wheels as pip, from
-    uv's cache in a second, and no bytecode (pip compiled it with this machine's Python, not
-    Lambda's 3.12, so it was never used). False without uv, or when it fails: pip installs."""
-    uv = ROOT / ".venv" / "bin" / "uv"
-    found = str(uv) if uv.is_file() else shutil.which("uv")
+    """Install with uv (beside this Python, in .venv, else on the PATH): the same pinned wheels
+    as pip, from uv's cache in a second, and no bytecode (pip compiled it with this machine's
+    Python, not Lambda's 3.12, so it was never used). False without uv, or when it fails."""
+    beside = [Path(sys.executable).parent / "uv", ROOT / ".venv" / "bin" / "uv"]
+    found = next((str(uv) for uv in beside if uv.is_file()), None) or shutil.which("uv")
     target_platform = _uv_platform(platform) if platform else None
     if not found or (platform and not target_platform):
         return False
