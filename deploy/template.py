@@ -14,7 +14,12 @@ import yaml
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 
 
-class _CfnLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML has it (its wheels do): template.yaml in 0.04 s, not 0.27 s, and
+#: every process that builds the local tables (each `ivr` command, each test worker) reads it.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(_SafeLoader):  # type: ignore[valid-type,misc]  # a variable base (see above)
     """SafeLoader that reads !Ref, !GetAtt, !Sub ... as their long forms."""
 
 
