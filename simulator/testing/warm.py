@@ -146,6 +146,18 @@ def restored_aws() -> Iterator[None]:
             _CLIENTS_LEFT = _clients_as_left()
 
 
+@contextmanager
+def restored_call(seed: Seed | None = None) -> Iterator[None]:
+    """simulator.scenario.fresh_aws() from restored_aws()'s snapshot: one call in an AWS of its
+    own, no store, setting or secret of an earlier call kept (what WarmAWS keeps), for tests
+    that count what a call does from cold (run_file(path, restored_call))."""
+    apply_environment(None)
+    with restored_aws():
+        if seed is not None:
+            seed()
+        yield
+
+
 class BufferedActivityLog:
     """The activity log, written when someone reads it. A batch has no one watching the agent's
     timeline live, and the next call's restore drops whatever no handler read; a handler that
