@@ -602,7 +602,10 @@ class LocalWebServer:
         # its own virtual clock on top for its duration.
         self._clock.enter_context(clock.installed(self.center.now))
         for server in (self.app, self.card):
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            # stop() waits for each loop to notice: 0.05 s, not socketserver's 0.5 s, per server.
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         sweeper = threading.Thread(target=self.center.sweep_on_schedule, daemon=True)

@@ -15,9 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from simulator.paths import ROOT
-from tests.browser.conftest import ContactCenter, screenshot, serious_accessibility_problems
+from tests.browser.conftest import (
+    ContactCenter,
+    new_context,
+    screenshot,
+    serious_accessibility_problems,
+)
 
 pytestmark = pytest.mark.browser
+
+#: Real time: the IVR part of these journeys never waits for a time limit to run out.
+TIME_SCALE = 1.0
 
 BEN = "+12025550100"
 CHLOE = "+442079460321"
@@ -70,7 +78,7 @@ def test_an_agent_sends_a_new_link_during_the_call_and_the_caller_pays_through_i
     assert serious_accessibility_problems(desk) == []
 
     # The agent's view at 1024 pixels: the same contact, the same tools.
-    narrow = browser.new_context(viewport={"width": 1024, "height": 900})
+    narrow = new_context(browser, 1024, 900)
     try:
         small = narrow.new_page()
         sign_in(small, contact_center, "agent")
@@ -83,7 +91,7 @@ def test_an_agent_sends_a_new_link_during_the_call_and_the_caller_pays_through_i
         narrow.close()
 
     # Another agent sees the call in the queue but may not open it.
-    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    other = new_context(browser, 1280, 900)
     try:
         elsewhere = other.new_page()
         sign_in(elsewhere, contact_center, "agent2")
@@ -148,9 +156,11 @@ def test_a_supervisor_cancels_a_scheduled_callback_and_the_sweeper_never_dials_i
     status, _ = contact_center.post("/local/clock", {"advanceSeconds": int(offset)})
     assert status == 200
     call_and_say(contact_center, CHLOE, "call me back tomorrow at 3 pm", "We'll call you on")
+    contact_center.wait_for_prompt(CHLOE, "Is there anything else")
+    contact_center.post("/phone/input", {"number": CHLOE, "type": "hangup"})
     contact_center.wait_until_idle(CHLOE)
 
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context = new_context(browser, 1280, 1000)
     try:
         desk = context.new_page()
         sign_in(desk, contact_center, "supervisor")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +20,10 @@ from tests.browser.test_contact_center import conversation_says, say
 
 pytestmark = pytest.mark.browser
 
+#: Real time: no step of this journey waits for a time limit to run out, and each caller keeps a
+#: person's 20 s to answer however slowly the machine runs the page.
+TIME_SCALE = 1.0
+
 ANA = "+13125550142"
 BEN = "+12025550100"
 
@@ -30,17 +33,6 @@ def open_phone(context: Any, center: ContactCenter, number: str) -> Any:
     page.goto(f"{center.url}/phone?from={quote(number)}")
     page.get_by_label("Voice check result").select_option("authenticated")
     return page
-
-
-def wait_for_status(center: ContactCenter, number: str, wanted: set[str], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    call: Any = None
-    while time.monotonic() < deadline:
-        call = center.phone_state(number)["call"]
-        if call is not None and call["status"] in wanted:
-            return call
-        time.sleep(0.2)
-    raise AssertionError(f"{number} never reached {wanted}: {call}")
 
 
 def booked_time(prompt: str, zone: str) -> datetime:
@@ -69,17 +61,18 @@ def test_two_lines_at_once_a_closed_tab_hangs_up_and_a_dialled_callback_rings(
     assert "another call" not in ben.locator("#status").inner_text()
     screenshot(ben, "several-1-second-line")
 
-    # Closing Ana's tab hangs up her call; Ben's goes on.
-    started = time.monotonic()
+    # Closing Ana's tab hangs up her call (the caller's hang-up, not the IVR's); Ben's goes on.
     ana.close()
-    ended = wait_for_status(contact_center, ANA, {"ended"}, timeout=15)
-    assert time.monotonic() - started < 15, ended
+    ended = contact_center.wait_for_status(ANA, {"ended"})
+    assert ended["ended"] == "hangup", ended
     assert contact_center.phone_state(BEN)["call"]["status"] == "ivr"
 
     # Ben books a callback, the sweeper dials it at that time, and his web phone rings.
     say(ben, "call me back tomorrow at 3 pm")
     conversation_says(ben, "We'll call you on")
     prompt = ben.locator("#conversation li.ivr", has_text="We'll call you on").last.inner_text()
+    conversation_says(ben, "Is there anything else")
+    say(ben, "that's all")  # the caller ends the call, the IVR does not
     ben.get_by_text("The call has ended.").wait_for()
     at = booked_time(prompt, "America/New_York")
     port = contact_center.dynamodb_port
@@ -89,7 +82,7 @@ def test_two_lines_at_once_a_closed_tab_hangs_up_and_a_dialled_callback_rings(
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
     assert sweep.returncode == 0, sweep.stderr
