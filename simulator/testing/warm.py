@@ -18,6 +18,7 @@ that test only, its backends reset and the template's resources put back from on
 
 from __future__ import annotations
 
+import atexit
 import copy
 import os
 import sys
@@ -260,6 +261,10 @@ def process_aws() -> WarmAWS:
         aws = WarmAWS().__enter__()
         os.environ["POWERTOOLS_LOG_LEVEL"] = level or "WARNING"
         _PROCESS_AWS = aws
+        # Closed at exit while the interpreter still works: left to the garbage collector at
+        # shutdown, its clean-up imports after imports have stopped (a batch's forkserver then
+        # printed "ImportError: sys.meta_path is None"). Forked workers end by os._exit: not run.
+        atexit.register(aws.__exit__, None, None, None)
     return _PROCESS_AWS
 
 
