@@ -228,8 +228,10 @@ def _one_request_at_a_time(app: Any) -> Any:
     return serve
 
 
-def reset_caches() -> None:
-    """Forget stores, settings and cached secrets built for an earlier AWS (a new moto, a test)."""
+def reset_caches(*, clients: bool = True) -> None:
+    """Forget stores, settings and cached secrets built for an earlier AWS (a new moto, a test).
+    ``clients=False`` keeps the AWS clients and the session they came from (the service models
+    and endpoint data it parsed): for the same in-process moto, put back between tests."""
     from aws_lambda_powertools.utilities import parameters
 
     from ivr import wiring
@@ -249,7 +251,6 @@ def reset_caches() -> None:
         wiring.voice_provider,
         wiring.auth_store,
         wiring.circuit_store,
-        wiring.aws_client,
         wiring.secrets_provider,
         wiring.parameters_provider,
         wiring.message_queue,
@@ -264,6 +265,17 @@ def reset_caches() -> None:
         wiring.customer_records,
     ):
         factory.cache_clear()
+    settings.settings.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+    if clients:
+        forget_clients()
+
+
+def forget_clients() -> None:
+    """Forget every AWS client and the session they came from (a new endpoint, a new moto)."""
+    from ivr import wiring
+
+    wiring.aws_client.cache_clear()
     # The shared session and DynamoDB clients exist only if their modules were imported (and at
     # interpreter exit, when an unclosed stack ends, nothing new can be imported).
     connection = sys.modules.get("ivr.adapters.dynamodb.connection")
@@ -272,20 +284,17 @@ def reset_caches() -> None:
     aws = sys.modules.get("ivr.adapters.aws")
     if aws is not None:
         aws.forget_sessions()
-    settings.settings.cache_clear()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
 
 
 @contextmanager
-def in_memory_aws() -> Iterator[None]:
-    """moto's in-process AWS with the template's tables and secrets, one request at a time.
+def moto_in_process() -> Iterator[None]:
+    """moto's in-process AWS, empty, one request at a time (in_memory_aws() adds the resources).
 
     DynamoDB applies each request atomically; moto's in-memory backend takes no lock, so two
     threads inside one TransactWriteItems (or two conditional writes) can both pass a condition
     or corrupt its state. Requests are therefore let in one at a time: concurrent callers still
     interleave request by request, which is where real races happen.
     """
-    import boto3
     from moto import mock_aws
     from moto.core.botocore_stubber import BotocoreStubber
 
@@ -300,13 +309,25 @@ def in_memory_aws() -> Iterator[None]:
     BotocoreStubber.process_request = one_at_a_time  # type: ignore[method-assign]
     try:
         with mock_aws():
-            reset_caches()
-            create_resources(boto3.session.Session())
             _in_process = True
             yield
     finally:
         _in_process = False
         BotocoreStubber.process_request = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def in_memory_aws() -> Iterator[None]:
+    """moto's in-process AWS with the template's tables and secrets, one request at a time
+    (moto_in_process()); every store, setting and client made for an earlier AWS forgotten."""
+    import boto3
+
+    try:
+        with moto_in_process():
+            reset_caches()
+            create_resources(boto3.session.Session())
+            yield
+    finally:
         reset_caches()
 
 

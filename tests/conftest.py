@@ -64,10 +64,11 @@ def _handler_log_level_restored() -> Iterator[None]:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """moto's in-memory AWS with the template's tables and secrets (one request at a time)."""
-    from simulator.local_aws import in_memory_aws
+    """moto's in-memory AWS with the template's tables and secrets (one request at a time), as
+    in_memory_aws() makes it, put back from one snapshot per process before each test."""
+    from simulator.testing.warm import restored_aws
 
-    with in_memory_aws():
+    with restored_aws():
         yield
 
 
