@@ -1,4 +1,8 @@
 # The front door. Every target works from a fresh clone: it creates .venv and installs what it needs.
+# Python may keep compiled bytecode: with PYTHONDONTWRITEBYTECODE set (some CI images and
+# containers set it), every test process and `ivr` subprocess compiled boto3, moto and our own
+# modules again from source, about 4.5 s of CPU a pytest process and 1.6 s an `ivr` command.
+unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -26,13 +30,17 @@ install = if test -x $(UV) && $(UV) pip install --quiet --python $(1) $(2); then
 	test ! -x $(UV) || printf '==> [set-up] uv failed: pip installs instead\n'; \
 	$(1) -m pip install --quiet --disable-pip-version-check --upgrade pip && \
 	$(1) -m pip install --quiet --disable-pip-version-check $(2); fi
-# `make pytest` runs the files on this many xdist workers (auto: one per core), longest first
-# (tests/conftest.py); `make pytest PYTEST_WORKERS=0` runs them in this one process.
-PYTEST_WORKERS ?= auto
+# `make pytest` runs the files on this many xdist workers, longest first (tests/conftest.py);
+# `make pytest PYTEST_WORKERS=0` runs them in this one process. Three halves of the cores (3 on
+# 2): two workers left the cores about 28 % idle, waiting on browsers, timers and subprocesses
+# (README, "The two commands").
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n * 3 / 2 )))
+# `make test` runs lint, type and cfn beside pytest under this prefix (empty when run alone).
+CHECK_NICE ?=
 # The portal pages' npm dependencies (amazon-connect-streams, axe-core for the browser tests).
 PORTAL_STAMP := portal/node_modules/.installed-$(shell cat portal/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: run call test unit integration lint type cfn pytest format bench build pr venv clean portal render chromium sam hooks
+.PHONY: run call test unit integration lint type cfn pytest pytest-live format bench build pr venv clean portal render chromium sam hooks
 
 run: venv portal ## Start the local contact center (DynamoDB, web phone, payment portal, agent dashboard)
 	@$(VENV)/bin/ivr run --port $(DYNAMODB_PORT) --web-port $(WEB_PORT) $(if $(KEEP),--keep)
@@ -43,7 +51,8 @@ call: venv ## A call in this terminal (uses a running `make run`, else starts it
 
 test: ## Everything CI checks (installs what it needs: the set-up steps run side by side)
 	@$(MAKE) --no-print-directory -j4 venv portal chromium sam
-	@$(MAKE) --no-print-directory lint type cfn pytest
+	@$(MAKE) --no-print-directory -j4 -k --output-sync=target CHECK_NICE="nice -n 10" \
+		lint type cfn pytest-live
 
 unit: venv ## The unit tier: domain and channels against fakes, no sockets; seconds
 	$(PY) -m pytest tests/unit -q
@@ -94,29 +103,33 @@ $(SAM_STAMP): requirements-sam.txt | $(STAMP)
 	@touch $@
 
 lint: venv
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(CHECK_NICE) $(VENV)/bin/ruff check .
+	$(CHECK_NICE) $(VENV)/bin/ruff format --check .
 
 format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 type: venv
-	$(VENV)/bin/mypy
+	$(CHECK_NICE) $(VENV)/bin/mypy
 
 cfn: venv
-	$(VENV)/bin/cfn-lint template.yaml
-	$(PY) -m deploy.render --check
+	$(CHECK_NICE) $(VENV)/bin/cfn-lint template.yaml
+	$(CHECK_NICE) $(PY) -m deploy.render --check
 
-# schemathesis gives every operation of an API document one and the same test id, and xdist,
-# which schedules by id, would run one per document and drop the rest: that file runs after the
-# others, in one process.
-SCHEMATHESIS_TESTS := tests/fuzz/test_api_schemathesis.py
+# Every file, tests/fuzz/test_api_schemathesis.py included (tests/conftest.py gives each of its
+# operations an id of its own, so xdist schedules them all), in one pytest run.
 pytest: venv portal
 	SAM_CLI="$(CURDIR)/$(SAM_VENV)/bin/sam" SAM_CLI_TELEMETRY=0 $(PY) -m pytest \
 		$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile \
-		--no-loadscope-reorder --ignore=$(SCHEMATHESIS_TESTS))
-	$(if $(filter-out 0,$(PYTEST_WORKERS)),$(PY) -m pytest -q $(SCHEMATHESIS_TESTS))
+		--no-loadscope-reorder)
+
+# `make test` runs lint, type and cfn beside pytest, niced, so they take the CPU its workers leave
+# idle (waits on browsers and subprocesses) instead of a minute of their own before it. Their
+# output is printed whole as each ends (--output-sync); pytest's, through this sub-make (not
+# synced), as it goes. -k: every check's failure is reported, and make test fails if any failed.
+pytest-live:
+	@$(MAKE) --no-print-directory --output-sync=none pytest
 
 build: venv ## Stage the shared Lambda artifact in build/artifact and import every handler from it
 	rm -rf build/artifact

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -27,14 +28,47 @@ def stage(target: Path, *, install: bool = True, platform: str | None = None) ->
     templates = ROOT / "templates"
     if templates.is_dir():
         shutil.copytree(templates, target / "templates", dirs_exist_ok=True, ignore=_IGNORED)
-    if install:
-        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        command += ["-r", str(ROOT / "lambdas" / "requirements.txt"), "--target", str(target)]
-        if platform:  # e.g. manylinux2014_aarch64 for the arm64 functions, Python 3.12
-            command += ["--platform", platform, "--python-version", "3.12"]
-            command += ["--only-binary=:all:", "--implementation", "cp"]
-        subprocess.run(command, check=True)
+    if install and not _uv_install(target, platform):
+        _pip_install(target, platform)
     return target
+
+
+def _uv_install(target: Path, platform: str | None) -> bool:
+    """Install with uv (beside this Python, in .venv, else on the PATH): the same pinned wheels
+    as pip, from uv's cache in a second, and no bytecode (pip compiled it with this machine's
+    Python, not Lambda's 3.12, so it was never used). False without uv, or when it fails."""
+    beside = [Path(sys.executable).parent / "uv", ROOT / ".venv" / "bin" / "uv"]
+    found = next((str(uv) for uv in beside if uv.is_file()), None) or shutil.which("uv")
+    target_platform = _uv_platform(platform) if platform else None
+    if not found or (platform and not target_platform):
+        return False
+    command = [found, "pip", "install", "--quiet", "--target", str(target), "--link-mode", "copy"]
+    command += ["-r", str(ROOT / "lambdas" / "requirements.txt"), "--python", sys.executable]
+    if target_platform:
+        command += ["--python-platform", target_platform, "--python-version", "3.12"]
+        command += ["--only-binary", ":all:"]
+    if subprocess.run(command, check=False).returncode != 0:
+        print("uv failed: pip installs instead", file=sys.stderr)
+        return False
+    (target / ".lock").unlink(missing_ok=True)  # uv's lock on the target, not part of the code
+    return True
+
+
+def _uv_platform(platform: str) -> str | None:
+    """pip's wheel tag (manylinux2014_aarch64) as uv's --python-platform (aarch64-manylinux2014)."""
+    for arch in ("aarch64", "x86_64"):
+        if platform.startswith("manylinux") and platform.endswith(f"_{arch}"):
+            return f"{arch}-{platform.removesuffix(f'_{arch}')}"
+    return None
+
+
+def _pip_install(target: Path, platform: str | None) -> None:
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    command += ["-r", str(ROOT / "lambdas" / "requirements.txt"), "--target", str(target)]
+    if platform:  # e.g. manylinux2014_aarch64 for the arm64 functions, Python 3.12
+        command += ["--platform", platform, "--python-version", "3.12"]
+        command += ["--only-binary=:all:", "--implementation", "cp"]
+    subprocess.run(command, check=True)
 
 
 def _source_digest(platform: str | None) -> str:
@@ -49,8 +83,9 @@ def _source_digest(platform: str | None) -> str:
 
 
 def stage_cached(target: Path, cache: Path, *, platform: str | None = None) -> Path:
-    """Stage once per source digest into ``cache``, then copy: SAM's makefile method builds
-    every function separately, and all of them share this one artifact."""
+    """Stage once per source digest into ``cache``, then link it into ``target``: SAM's makefile
+    method builds every function separately, and all of them share this one artifact (hard links:
+    the same files, without copying 120 MB per function; a copy where links cannot be made)."""
     cache.mkdir(parents=True, exist_ok=True)
     staged = cache / _source_digest(platform)
     with (cache / ".lock").open("w") as lock:
@@ -60,8 +95,18 @@ def stage_cached(target: Path, cache: Path, *, platform: str | None = None) -> P
             shutil.rmtree(scratch, ignore_errors=True)
             stage(scratch, platform=platform)
             scratch.rename(staged)
-    shutil.copytree(staged, target, dirs_exist_ok=True)
+    shutil.copytree(staged, target, dirs_exist_ok=True, copy_function=_link_or_copy)
     return target
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    # A file already there (an earlier build into the same directory) may be a link to an older
+    # stage: replaced, never written through.
+    Path(destination).unlink(missing_ok=True)
+    try:
+        os.link(source, destination)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, destination)
 
 
 def smoke(artifact: Path, handlers: list[str]) -> None:

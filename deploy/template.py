@@ -14,8 +14,10 @@ import yaml
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that reads !Ref, !GetAtt, !Sub ... as their long forms."""
+class _CfnLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """SafeLoader that reads !Ref, !GetAtt, !Sub ... as their long forms. libyaml's parser where
+    PyYAML has it: the same document, and 0.04 s of CPU instead of 0.3 s for template.yaml, which
+    every `ivr` command, stack and call worker reads when it starts."""
 
 
 def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:

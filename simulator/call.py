@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,7 +57,7 @@ def _bots_as_of(directory: Path, stamp: tuple[tuple[str, float], ...]) -> LexEmu
 
 
 def _no_clock() -> datetime:
-    raise AssertionError("a parsed bot set answers no turn itself: lex_emulator() copies it")
+    raise AssertionError("a parsed bot set answers no turn itself: lex_emulator() gives fresh ones")
 
 
 def lex_emulator(
@@ -68,11 +67,7 @@ def lex_emulator(
 ) -> LexEmulator:
     """A Lex emulator with no session yet, over lex_bots/ as parsed once (again only when a bot
     file changed): the bots and their recognisers hold no per-call state, sessions do."""
-    parsed = _bots_as_of(directory, _stamp(directory))
-    lex = copy.copy(parsed)
-    lex.clock, lex.code_hook, lex.aliases = clock, code_hook, dict(parsed.aliases)
-    lex._sessions = {}
-    return lex
+    return _bots_as_of(directory, _stamp(directory)).fresh(clock, code_hook)
 
 
 @dataclass

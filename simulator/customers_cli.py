@@ -121,6 +121,7 @@ def import_file(path: Path, *, dry_run: bool, out: IO[str]) -> int:
                 store=wiring.customer_import_store(),
                 rejected=rejected,
                 config=wiring.import_settings(source_time, dry_run=dry_run),
+                overlap_writes=True,
             )
         report_path.write_text(rejected.text())
     except UnreadableFileError as unreadable:

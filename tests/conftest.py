@@ -64,10 +64,11 @@ def _handler_log_level_restored() -> Iterator[None]:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """moto's in-memory AWS with the template's tables and secrets (one request at a time)."""
-    from simulator.local_aws import in_memory_aws
+    """moto's in-memory AWS with the template's tables and secrets (one request at a time), as
+    in_memory_aws() makes it, put back from one snapshot per process before each test."""
+    from simulator.testing.warm import restored_aws
 
-    with in_memory_aws():
+    with restored_aws():
         yield
 
 
@@ -102,7 +103,9 @@ LONGEST_FIRST = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under xdist only: the longest files first, each file's tests kept in their order."""
+    """Each schemathesis operation its own id; under xdist, the longest files first, each
+    file's tests kept in their order."""
+    _one_id_per_operation(items)
     if not hasattr(config, "workerinput"):
         return
     rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
@@ -113,6 +116,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             position[id(item)],
         )
     )
+
+
+def _one_id_per_operation(items: list[pytest.Item]) -> None:
+    """schemathesis (4.32, under pytest 9.2) names each operation's test ``test[POST /path]`` but
+    builds every one's node id from the bare function name, so all the operations of a document
+    share one id. xdist schedules by id: it would run the first operation of each document and
+    silently drop the rest (tests/fuzz/test_api_schemathesis.py). Here each gets the label it
+    is named by as its id's parameter, in every process alike, so the file runs on a worker
+    like any other and each operation is counted and reported by its own id."""
+    for item in items:
+        label = getattr(item, "operation_label", None)  # a schemathesis item's operation
+        if isinstance(label, str) and item.id.params is None:
+            item._id = item.id.with_params(label)
 
 
 # --- The scenarios' flow coverage, with or without pytest-xdist (`make pytest` runs 2 workers).

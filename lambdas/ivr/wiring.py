@@ -452,11 +452,26 @@ def callback_backlog() -> CallbackBacklog:
 
 @cache
 def customer_records() -> DynamoCustomerImportStore:
-    """One client for both: the file import and the change stream write the same table."""
+    """One client for both: the file import and the change stream write the same table.
+
+    Neither runs inside a call, so neither has Connect's 8 s to fit in: a busy table gets 10 s
+    to answer a batch of 25 before the try counts as failed (not the calls' 1 s). The store
+    builds every request itself, so botocore does not validate it again (as PynamoDB's
+    connection does): walking each batch against the service model was a third of an import's
+    own CPU."""
+    from botocore.config import Config
+
+    from ivr.adapters.aws import new_client
     from ivr.adapters.dynamodb.customer_import import DynamoCustomerImportStore
     from ivr.adapters.dynamodb.tables import CustomerItem
 
-    return DynamoCustomerImportStore(aws_client("dynamodb"), CustomerItem.Meta.table_name)
+    config = Config(
+        parameter_validation=False,
+        connect_timeout=2,
+        read_timeout=10,
+        retries={"total_max_attempts": 3, "mode": "standard"},
+    )
+    return DynamoCustomerImportStore(new_client("dynamodb", config), CustomerItem.Meta.table_name)
 
 
 def customer_import_store() -> CustomerImportStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import uuid
@@ -54,6 +55,22 @@ class LexEmulator:
         self.aliases = dict(aliases or {})
         self._recognisers = {name: Recogniser(bot) for name, bot in self.bots.items()}
         self._sessions: dict[tuple[str, str], Session] = {}
+
+    def fresh(
+        self,
+        clock: Callable[[], datetime],
+        code_hook: CodeHook | None = None,
+        *,
+        aliases: Mapping[str, str] | None = None,
+    ) -> LexEmulator:
+        """An emulator over these bots as already parsed (they and their recognisers hold no
+        per-call state), with its own clock, code hook and aliases (these, unless given) and no
+        session yet: what one call talks to, without reading lex_bots/ again."""
+        lex = copy.copy(self)
+        lex.clock, lex.code_hook = clock, code_hook
+        lex.aliases = dict(self.aliases if aliases is None else aliases)
+        lex._sessions = {}
+        return lex
 
     def recognize_text(
         self,

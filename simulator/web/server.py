@@ -488,21 +488,35 @@ class AppHandler(_Handler):
             return True
 
 
+#: The card origin's resources and the methods each takes (HEAD answers as GET, without a body).
+_CARD_RESOURCES = {
+    "/card-frame.html": ("GET", "HEAD"),
+    "/card-frame.js": ("GET", "HEAD"),
+    "/card-frame.css": ("GET", "HEAD"),
+    "/card-config.json": ("GET", "HEAD"),
+    "/tokenize": ("POST",),
+}
+
+
 class CardHandler(_Handler):
-    """The sandbox processor's origin: its hosted card fields and their tokenize endpoint."""
+    """The sandbox processor's origin: its hosted card fields and their tokenize endpoint. Like
+    the local API, it answers JSON: 404 for a resource it does not have, 405 with ``Allow`` for
+    a method a resource does not take (never http.server's HTML 501)."""
 
     def do_GET(self) -> None:  # noqa: N802
+        if not self.method_allowed():
+            return
         path = self.path_only
-        if path in {"/card-frame.html", "/card-frame.js", "/card-frame.css"}:
-            self.send_file(path.lstrip("/"), self.server.origins.card_csp())
-        elif path == "/card-config.json":
+        if path == "/card-config.json":
             self.send_json(200, {"portalOrigin": self.server.origins.app})
         else:
-            self.send_json(404, {"error": "not_found", "message": "No such page."})
+            self.send_file(path.lstrip("/"), self.server.origins.card_csp())
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.do_GET()
 
     def do_POST(self) -> None:  # noqa: N802
-        if self.path_only != "/tokenize":
-            self.send_json(404, {"error": "not_found", "message": "No such resource."})
+        if not self.method_allowed():
             return
         data = self.local_json()
         if data is None:
@@ -523,6 +537,23 @@ class CardHandler(_Handler):
             return
         token = wiring.sandbox_processor().tokenize(card)
         self.send_json(200, {"token": token.token, "brand": token.brand, "last4": token.last4})
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (PUT, TRACE, ...): 405 on a resource, 404 elsewhere."""
+        if name.startswith("do_"):
+            return self.method_allowed
+        raise AttributeError(name)
+
+    def method_allowed(self) -> bool:
+        """True when the path is a resource that takes this method; else answers 404 or 405."""
+        methods = _CARD_RESOURCES.get(self.path_only)
+        if methods is None:
+            self.send_json(404, {"error": "not_found", "message": "No such resource."})
+        elif self.command not in methods:
+            # RFC 9110 15.5.6, as the portal API answers it (ivr.channels.api).
+            body = {"error": "method_not_allowed", "message": "Not a method of this resource."}
+            self.send_json(405, body, [("Allow", ", ".join(methods))])
+        return methods is not None and self.command in methods
 
 
 class LocalServer(ThreadingHTTPServer):

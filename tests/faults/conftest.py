@@ -6,7 +6,8 @@ a test runs - PynamoDB's, ``wiring.aws_client``'s, the dialer's - meets it; the 
 timeouts, retry modes and backoff run for real. A hang is not slept through: the hook raises the
 ``ReadTimeoutError`` the client's own ``read_timeout`` would end in (``ConnectTimeoutError`` after
 ``connect_timeout`` for an endpoint that accepts nothing) and adds that many seconds to
-``Faults.hung_seconds``, so a test measures wall time plus the time the hangs would have cost.
+``Faults.hung_seconds``, so a test measures wall time (less a loaded machine's queueing:
+tests/timing.py) plus the time the hangs would have cost.
 A request a fault answers never reaches moto: a throttled or timed-out write changes nothing.
 """
 
@@ -18,7 +19,6 @@ import io
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +33,7 @@ from moto.core.models import botocore_stubber
 from deploy.template import template
 from simulator.context import lambda_context
 from tests.conftest import load_event
+from tests.timing import Stopwatch, stopwatch
 
 #: What a Connect-invoked step has: Connect waits 8 s for a Lambda block, retries included
 #: (admin guide, InvokeLambdaFunction), and the template's Lambda timeout (Globals, 6 s) stops
@@ -244,16 +245,23 @@ def faults(fault_aws: None) -> Iterator[Faults]:
 
 @dataclass(frozen=True)
 class Timed:
+    """A step's answer and how long the caller waited for it (``seconds``: the budget's figure)."""
+
     answer: Any
-    seconds: float  # wall time plus the hangs the injected faults stood for
+    took: Stopwatch  # this machine's wall time, and the part of it other processes took
+    hung: float  # the hangs the injected faults stood for (never slept through)
+
+    @property
+    def seconds(self) -> float:
+        """Wall time less a loaded test machine's queueing (tests/timing.py), plus the hangs."""
+        return self.took.seconds + self.hung
 
 
 def timed(faults: Faults, call: Callable[[], Any]) -> Timed:
     before = faults.hung_seconds
-    started = time.perf_counter()
-    answer = call()
-    wall = time.perf_counter() - started
-    return Timed(answer, wall + faults.hung_seconds - before)
+    with stopwatch() as took:
+        answer = call()
+    return Timed(answer, took, faults.hung_seconds - before)
 
 
 def connect_event(

@@ -34,6 +34,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config._checks import PositiveDataAcceptanceConfig
+from schemathesis.core.result import Ok
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from schemathesis.specs.openapi.checks import missing_required_header, unsupported_method
 
@@ -289,3 +290,24 @@ def test_the_agent_then_the_supervisor_act_on_one_callback_and_keep_the_document
     AgentThenSupervisor.run(
         settings=settings(BOUNDED, max_examples=max(EXAMPLES // 5, 3), stateful_step_count=6)
     )
+
+
+# --- every operation its own test ----------------------------------------------------------------
+
+
+def test_every_operation_is_a_test_of_its_own_id(request: pytest.FixtureRequest) -> None:
+    """`make pytest` runs this file on xdist, which schedules tests by id: operations sharing
+    one would run once per document (tests/conftest.py gives each its own)."""
+    mine = [i for i in request.session.items if i.path == request.node.path]
+    operations = {
+        f"{test.__name__}[{operation.ok().label}]"  # an Err is a failing test of its own
+        for test, schema in (
+            (test_the_portal_api_keeps_its_document, PORTAL_API),
+            (test_the_agent_api_keeps_its_document, AGENT_API),
+        )
+        for operation in schema.get_all_operations()
+        if isinstance(operation, Ok)
+    }
+    ids = [i.nodeid.split("::", 1)[1] for i in mine if getattr(i, "operation_label", None)]
+    assert len(set(ids)) == len(ids)
+    assert set(ids) <= operations  # all of them, unless -k or -m chose some

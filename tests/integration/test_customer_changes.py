@@ -23,9 +23,9 @@ def dlq(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     url: str = boto3.client("sqs").create_queue(QueueName="ImportDeadLetters")["QueueUrl"]
     monkeypatch.setenv("IMPORT_DLQ_URL", url)
-    reset_caches()
+    reset_caches(clients=False)
     yield url
-    reset_caches()
+    reset_caches(clients=False)
 
 
 def _dms(operation: str, at: str, **row: object) -> dict[str, Any]:

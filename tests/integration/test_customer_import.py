@@ -37,9 +37,9 @@ def bucket(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any
     monkeypatch.setenv("IMPORT_DLQ_URL", dlq)
     monkeypatch.setenv("IMPORT_ALERTS_TOPIC_ARN", topic)
     monkeypatch.delenv("IMPORT_STATE_MACHINE_ARN", raising=False)
-    reset_caches()
+    reset_caches(clients=False)
     yield {"s3": s3, "sqs": sqs, "dlq": dlq, "inbox": inbox}
-    reset_caches()
+    reset_caches(clients=False)
 
 
 def _drop(s3: Any, name: str, body: bytes | None = None, key: str | None = None) -> str:
@@ -230,7 +230,7 @@ def test_a_large_csv_file_is_handed_to_the_distributed_map(
 
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:CustomerImportMap"
     monkeypatch.setenv("IMPORT_MAP_THRESHOLD_BYTES", "100")
-    reset_caches()
+    reset_caches(clients=False)
     sfn = boto3.client("stepfunctions")
     stubber = Stubber(sfn)
     stubber.add_response(

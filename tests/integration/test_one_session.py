@@ -17,7 +17,11 @@ from ivr.core.money import Money
 
 @pytest.fixture
 def clients_made(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The services of every botocore client made from here on."""
+    """The services of every botocore client made from here on, starting with none made (the
+    ``aws`` fixture keeps the clients an earlier test made)."""
+    from simulator.local_aws import forget_clients
+
+    forget_clients()
     made: list[str] = []
     original = botocore.session.Session.create_client
 

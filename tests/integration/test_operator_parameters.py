@@ -19,9 +19,9 @@ def policy_parameter(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     boto3.client("ssm").put_parameter(Name=NAME, Type="String", Value="{}")
     monkeypatch.setenv("CALLBACK_POLICY_PARAMETER", NAME)
     monkeypatch.setenv("PARAMETER_MAX_AGE_SECONDS", "0")  # read on every use, for the test
-    reset_caches()
+    reset_caches(clients=False)
     yield
-    reset_caches()
+    reset_caches(clients=False)
 
 
 def _policy_with_holiday(day: str) -> str:
@@ -57,7 +57,7 @@ def test_the_parameter_is_cached_for_its_max_age(
     from simulator.local_aws import reset_caches
 
     monkeypatch.setenv("PARAMETER_MAX_AGE_SECONDS", "300")
-    reset_caches()
+    reset_caches(clients=False)
     first = wiring.callback_policy()
     boto3.client("ssm").put_parameter(
         Name=NAME, Type="String", Value=_policy_with_holiday("2026-12-24"), Overwrite=True

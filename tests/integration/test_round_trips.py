@@ -119,15 +119,17 @@ def _recording(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> None:
 
 @pytest.fixture(scope="module")
 def steps() -> Iterator[dict[str, dict[str, list[str]]]]:
-    """Per scenario, each step's requests (of its costliest invocation on the scripted path)."""
+    """Per scenario, each step's requests (of its costliest invocation on the scripted path).
+    Each call has an AWS of its own, put back from a snapshot (only the clients are kept)."""
     from simulator.scenario import run_file
+    from simulator.testing.warm import restored_call
 
     seen: dict[str, dict[str, list[str]]] = {}
     with pytest.MonkeyPatch.context() as monkeypatch:
         for name in sorted({scenario for scenario, _, _ in TARGETS}):
             recorder = Recorder()
             _recording(monkeypatch, recorder)
-            result = run_file(SCENARIOS / f"{name}.yaml")
+            result = run_file(SCENARIOS / f"{name}.yaml", restored_call)
             assert result.passed, result.failures
             found: dict[str, list[str]] = {}
             for call in recorder.invocations:  # the step's costliest invocation (polls repeat)

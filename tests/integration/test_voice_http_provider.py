@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from ivr.callers import VoiceEnrolment
 from ivr.core.circuit import CircuitBreaker
 from tests import fakes
 from tests.conftest import load_event
+from tests.timing import stopwatch
 
 SAMPLE = VoiceSample(
     "contact-1",
@@ -160,15 +162,30 @@ def test_a_refusal_is_an_error_without_retry(provider_server: tuple[str, FakePro
         provider(url).status("spk_0123abcd", "contact-1")
 
 
+class TimedOpener:
+    """urllib's opener, noting the socket timeout the adapter gave each attempt."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> Any:
+        self.timeouts.append(timeout)
+        return urllib.request.urlopen(request, timeout=timeout)
+
+
 def test_a_hung_provider_is_an_error_within_the_deadline(
     provider_server: tuple[str, FakeProvider],
 ) -> None:
     url, fake = provider_server
     fake.mode = "hang"
-    started = time.monotonic()
-    outcome = provider(url, attempt_timeout=0.5, deadline=1.2).verify(SAMPLE)
+    opener = TimedOpener()
+    with stopwatch() as took:
+        outcome = provider(url, attempt_timeout=0.5, deadline=1.2, opener=opener).verify(SAMPLE)
     assert outcome.result is VoiceResult.ERROR
-    assert time.monotonic() - started < 2.0
+    # The deadline the adapter kept: one retry, each try cut by its own timeout, both inside 1.2 s.
+    assert len(opener.timeouts) == len(fake.requests) == 2, opener.timeouts
+    assert all(timeout <= 0.5 for timeout in opener.timeouts) and sum(opener.timeouts) <= 1.2
+    assert took.seconds < 2.0, took
 
 
 def test_repeated_failures_open_the_circuit_and_it_closes_by_itself(
@@ -213,13 +230,21 @@ def test_the_lambda_answers_error_well_inside_connects_8_seconds_when_the_provid
     reset_caches()
     import voice_authentication
 
-    started = time.monotonic()
-    result = voice_authentication.lambda_handler(
-        load_event("connect/voice_verify.json"), lambda_context
-    )
-    elapsed = time.monotonic() - started
+    from ivr import wiring
+
+    voice = wiring.voice_provider()  # the one the handler uses, as its settings made it
+    assert isinstance(voice, HttpVoiceProvider)
+    voice.opener = opener = TimedOpener()
+    with stopwatch() as took:
+        result = voice_authentication.lambda_handler(
+            load_event("connect/voice_verify.json"), lambda_context
+        )
     monkeypatch.undo()
     reset_caches()
     assert result["status"] == "ok" and result["result"] == "Error"
-    assert elapsed < 5.0, elapsed
+    # The provider's waits end by the deadline the settings give (3.5 s), and the whole step,
+    # those waits and everything else it did, well inside Connect's 8 s.
+    assert (voice.deadline, len(opener.timeouts)) == (3.5, 2), opener.timeouts
+    assert sum(opener.timeouts) <= voice.deadline
+    assert took.seconds < 5.0, took
     assert fake.requests[0]["headers"]["Authorization"].startswith("Bearer ")

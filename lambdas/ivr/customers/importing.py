@@ -17,6 +17,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -226,28 +227,79 @@ def import_customers(
     rejected: RejectedRows,
     config: ImportSettings,
     progress: Callable[[int], None] | None = None,
+    overlap_writes: bool = False,
 ) -> ImportReport:
-    """Validate every row and upsert the good ones, ``BATCH_SIZE`` at a time."""
+    """Validate every row and upsert the good ones, ``BATCH_SIZE`` at a time.
+
+    With ``overlap_writes`` the next batch is validated while the table answers for the last one
+    (see _Writes); batches are still written one at a time and in order."""
     report = ImportReport()
     batch: dict[str, tuple[int, CustomerRow]] = {}
-    for source in rows:
-        report.read += 1
-        row = _validated(source, config, rejected, report)
-        if row is not None:
-            if row.phone in batch:
-                # The same number twice in one batch: the later line wins, as it would in a
-                # file loaded row by row; the earlier one is reported so nobody wonders.
-                rejected.add(batch[row.phone][0], "phone: repeated later in the file")
-                report.rejected += 1
-            batch[row.phone] = (source.line, row)
-        if len(batch) >= BATCH_SIZE:
-            _flush(batch, store, config, report)
-            batch = {}
-        if progress is not None:
-            progress(1)
-    if batch:
-        _flush(batch, store, config, report)
+    writes = _Writes(store, config, report, overlap=overlap_writes)
+    try:
+        for source in rows:
+            report.read += 1
+            row = _validated(source, config, rejected, report)
+            if row is not None:
+                if row.phone in batch:
+                    # The same number twice in one batch: the later line wins, as it would in
+                    # a file loaded row by row; the earlier one is reported so nobody wonders.
+                    rejected.add(batch[row.phone][0], "phone: repeated later in the file")
+                    report.rejected += 1
+                batch[row.phone] = (source.line, row)
+            if len(batch) >= BATCH_SIZE:
+                writes.add(batch)
+                batch = {}
+            if progress is not None:
+                progress(1)
+        if batch:
+            writes.add(batch)
+        writes.wait()
+    finally:
+        writes.close()
     return report
+
+
+class _Writes:
+    """Batches written in file order, one at a time. With ``overlap``, each is written on a
+    thread of its own while the caller validates the next: an import over the network spends
+    most of its time waiting for the table's answer, and validating rows (phonenumbers) is the
+    rest, so the two overlap instead of taking turns. At most one batch is in flight, and a
+    write that failed is raised at the next batch or at the end, as it would have been at once.
+    A file that turns out unreadable half-way still has the batches before it written whole."""
+
+    def __init__(
+        self,
+        store: CustomerImportStore,
+        config: ImportSettings,
+        report: ImportReport,
+        *,
+        overlap: bool,
+    ) -> None:
+        self._store, self._config, self._report = store, config, report
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-writes")
+            if overlap
+            else None
+        )
+        self._pending: Future[None] | None = None
+
+    def add(self, batch: dict[str, tuple[int, CustomerRow]]) -> None:
+        if self._pool is None:
+            _flush(batch, self._store, self._config, self._report)
+            return
+        self.wait()
+        self._pending = self._pool.submit(_flush, batch, self._store, self._config, self._report)
+
+    def wait(self) -> None:
+        """Until the batch in flight is written; raises what its write raised."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def _validated(

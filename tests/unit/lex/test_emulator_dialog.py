@@ -116,6 +116,26 @@ def test_sessions_are_separate_and_expire_after_the_idle_ttl(tmp_path: Path) -> 
     assert turn.intent_name == "FallbackIntent"  # the elicitation was forgotten
 
 
+def test_a_fresh_emulator_shares_the_parsed_bots_but_no_session(tmp_path: Path) -> None:
+    parsed = LexEmulator(write_bot(tmp_path), clock, aliases={"Counter": "CoffeeBot"})
+    parsed.recognize_text(ALIAS, "a", "I want a coffee", {})  # waits for a size now
+    hook = ScriptedHook()
+    call = parsed.fresh(lambda: NOW + timedelta(hours=1), hook)
+    assert call.bots is parsed.bots and call.aliases == parsed.aliases
+    assert (call.session(ALIAS, "a"), call.clock(), call.code_hook) == (
+        None,
+        NOW + timedelta(hours=1),
+        hook,
+    )
+    assert call.recognize_text(ALIAS, "a", "small", {}).intent_name == "FallbackIntent"
+    # The original's dialog goes on where it was, and the new call's session is not in it.
+    assert parsed.recognize_text(ALIAS, "a", "small", {}).intent_name == "OrderCoffee"
+    call.recognize_text(ALIAS, "b", "I want a coffee", {})
+    assert parsed.session(ALIAS, "b") is None
+    call.aliases["Other"] = "CoffeeBot"
+    assert "Other" not in parsed.aliases
+
+
 def test_clock_must_be_time_zone_aware(tmp_path: Path) -> None:
     lex = LexEmulator(write_bot(tmp_path), lambda: datetime(2026, 11, 26, 9, 30))
     with pytest.raises(ValueError, match="aware"):
