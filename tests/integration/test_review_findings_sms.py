@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,37 +26,46 @@ def at_ten() -> Iterator[None]:
         yield
 
 
+@dataclass
+class SlowSend:
+    """The first SMS waits until ``release`` is set; ``entered`` says it is waiting."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    entered: threading.Event = field(default_factory=threading.Event)
+
+
 @pytest.fixture
-def slow_first_send(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """The first SMS waits until the returned event is set: the provider is slow to answer."""
+def slow_first_send(monkeypatch: pytest.MonkeyPatch) -> SlowSend:
+    """The provider is slow to answer the first SMS."""
     from ivr import wiring
 
     outbox = wiring.local_outbox()
     original: Callable[[OutgoingMessage], str] = outbox.send
-    release = threading.Event()
+    slow = SlowSend()
     first = threading.Lock()
 
     def send(message: OutgoingMessage) -> str:
         if first.acquire(blocking=False):
-            release.wait(timeout=10)
+            slow.entered.set()
+            slow.release.wait(timeout=30)
         return original(message)
 
     monkeypatch.setattr(outbox, "send", send)
-    return release
+    return slow
 
 
 def overlapping(
-    handler: Callable[[Any, Any], Any], event: Any, context: Any, release: threading.Event
+    handler: Callable[[Any, Any], Any], event: Any, context: Any, slow: SlowSend
 ) -> list[Any]:
     """Run ``handler`` and, while it waits on the SMS provider, Connect's retry of it."""
     answers: list[Any] = []
     first = threading.Thread(target=lambda: answers.append(handler(copy.deepcopy(event), context)))
     first.start()
-    deadline = threading.Event()
-    deadline.wait(1.0)  # the first invocation is now inside the slow send
+    # However loaded the machine, the retry starts only once the first is inside the slow send.
+    assert slow.entered.wait(timeout=30), "the first invocation never sent its SMS"
     answers.append(handler(copy.deepcopy(event), context))
-    release.set()
-    first.join(timeout=15)
+    slow.release.set()
+    first.join(timeout=30)
     return answers
 
 
@@ -68,7 +78,7 @@ def connect_event(**parameters: str) -> dict[str, Any]:
 
 @pytest.mark.usefixtures("aws", "at_ten")
 def test_an_overlapping_retry_of_a_booking_texts_one_confirmation(
-    lambda_context: Any, slow_first_send: threading.Event
+    lambda_context: Any, slow_first_send: SlowSend
 ) -> None:
     from schedule_callback import lambda_handler
 
@@ -95,7 +105,7 @@ ANA = {
 
 @pytest.mark.usefixtures("aws", "at_ten")
 def test_an_overlapping_retry_of_the_enrolment_code_texts_one_code(
-    lambda_context: Any, slow_first_send: threading.Event
+    lambda_context: Any, slow_first_send: SlowSend
 ) -> None:
     from enrolment_code import lambda_handler
 
