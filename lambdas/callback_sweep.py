@@ -14,17 +14,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from ivr import wiring
 from ivr.callbacks.service import sweep_due_callbacks
+from ivr.channels.lambda_context import seconds_left
 from ivr.core import clock
 from ivr.core.errors import IvrError
 from ivr.core.observability import logger
 from ivr.core.settings import settings
 
 metrics = Metrics()
-
-
-def _seconds_left(context: Any) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return remaining() / 1000 if callable(remaining) else float("inf")
 
 
 settings()  # at cold start: a variable the IVR cannot run with fails the init, named
@@ -39,7 +35,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             dialer=wiring.dialer(),
             policy=wiring.callback_policy(),
             now=clock.now(),
-            seconds_left=lambda: _seconds_left(context),
+            seconds_left=lambda: seconds_left(context),
         )
     except IvrError as error:
         # The next run (5 minutes on) finds everything still due; the metric raises the alarm.

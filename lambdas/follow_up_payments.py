@@ -13,6 +13,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from ivr import wiring
+from ivr.channels.lambda_context import seconds_left
 from ivr.core import clock
 from ivr.core.errors import IvrError
 from ivr.core.observability import logger
@@ -21,11 +22,6 @@ from ivr.payments.checkout import PaymentServices, Settlement
 from ivr.payments.follow_up import follow_up_payments
 
 metrics = Metrics()
-
-
-def _seconds_left(context: Any) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return remaining() / 1000 if callable(remaining) else float("inf")
 
 
 settings()  # at cold start: a variable the IVR cannot run with fails the init, named
@@ -45,7 +41,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             now=clock.now(),
             transactions=wiring.transactions(),
             services=services,
-            seconds_left=lambda: _seconds_left(context),
+            seconds_left=lambda: seconds_left(context),
         )
     except IvrError as error:
         # The next run (5 minutes on) finds everything still to do; the metric raises the alarm.
