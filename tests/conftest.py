@@ -10,8 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from simulator.local_aws import LOCAL_REGION, function_environment
+
+# Hypothesis' per-example wall-clock deadline (200 ms) fails a property on a loaded CI machine or
+# on the example that first loads a library's data (phonenumbers' metadata for a region: 273 ms
+# once, a red fresh-clone run), and reports it as flaky. The properties are what the tests check;
+# how long one example takes is not. Tests that set their own settings keep them.
+settings.register_profile(
+    "suite", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("suite")
 
 for _name, _value in {
     "AWS_ACCESS_KEY_ID": "testing",
